@@ -1,0 +1,74 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Everything else here is what they depend on.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 needs Python 3.10. Use the first python3.10 that really is 3.10
+# (a pyenv shim may exist but point at another version).
+PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+
+RASA_VENV := .venv/rasa
+DESK_VENV := .venv/desk
+RASA := $(RASA_VENV)/bin/rasa
+MODEL := models/current.tar.gz
+
+.PHONY: help run test install train test-rasa test-desk validate test-stories bench crossval clean
+
+help:
+	@echo "make run    install what is missing, train if the data changed, start Rasa, actions and the desk"
+	@echo "make test   the same set-up, then the whole test suite"
+	@echo "make train  retrain the model if config, domain, data or bot/ changed"
+	@echo "make bench  NLU parse latency and memory (bench/)"
+	@echo "make crossval  5-fold cross-validation of the NLU model (slow)"
+
+python310:
+	@test -n "$(PYTHON310)" || { echo "python3.10 was not found: install Python 3.10 (Rasa 3.6 needs it)"; exit 1; }
+
+$(RASA_VENV)/.installed: requirements/rasa.lock | python310
+	@echo "==> Rasa environment ($(RASA_VENV)), about 2 minutes the first time"
+	$(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -q --upgrade "pip<25"
+	$(RASA_VENV)/bin/pip install -q -r requirements/rasa.lock
+	touch $@
+
+$(DESK_VENV)/.installed: requirements/desk.lock | python310
+	@echo "==> Desk environment ($(DESK_VENV))"
+	$(PYTHON310) -m venv $(DESK_VENV)
+	$(DESK_VENV)/bin/pip install -q --upgrade "pip<25"
+	$(DESK_VENV)/bin/pip install -q -r requirements/desk.lock
+	touch $@
+
+install: $(RASA_VENV)/.installed $(DESK_VENV)/.installed
+
+# Trains only when the training inputs changed since the last model.
+train: $(RASA_VENV)/.installed
+	@RASA=$(RASA) scripts/train-if-changed
+
+run: install train
+	$(DESK_VENV)/bin/python scripts/run.py
+
+validate: $(RASA_VENV)/.installed
+	$(RASA) data validate --fail-on-warnings
+
+test-stories: train
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results
+
+test-rasa: install train
+	$(RASA_VENV)/bin/python -m pytest tests/bot tests/actions
+
+test-desk: install train
+	$(DESK_VENV)/bin/python -m pytest tests/handoff tests/e2e
+
+test: install train validate test-stories test-rasa test-desk
+
+bench: install train
+	$(RASA_VENV)/bin/python bench/nlu_parse.py
+
+crossval: $(RASA_VENV)/.installed
+	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --out var/crossval
+	$(RASA_VENV)/bin/python bench/f1_table.py var/crossval/intent_report.json
+
+clean:
+	rm -rf .venv models var

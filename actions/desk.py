@@ -1,0 +1,107 @@
+"""The desk's HTTP API as the actions see it.
+
+Configured by DESK_URL and DESK_SERVICE_TOKEN. Every call has a short timeout:
+a slow desk must give the customer an apology, not silence.
+"""
+
+import os
+import time
+from typing import Any
+
+import aiohttp
+
+
+class DeskUnavailable(Exception):
+    """The desk did not answer, or answered with a server error."""
+
+
+class DeskRejected(Exception):
+    """The desk refused the request (404, 409, 400...). ``message`` is Chinese."""
+
+    def __init__(self, status: int, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.status, self.message, self.code = status, message, code
+
+
+class DeskClient:
+    def __init__(self, base_url: str, token: str, timeout: float = 3.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            async with aiohttp.ClientSession(timeout=self.timeout, headers=self.headers) as http:
+                async with http.request(method, self.base_url + path, **kwargs) as response:
+                    body = await response.json(content_type=None)
+                    if response.status >= 500:
+                        raise DeskUnavailable(f"{method} {path}: {response.status}")
+                    if response.status >= 400:
+                        detail = body.get("detail") if isinstance(body, dict) else None
+                        if not isinstance(detail, str):
+                            detail = "请求无效"
+                        raise DeskRejected(response.status, detail, body.get("code", ""))
+                    return body
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise DeskUnavailable(f"{method} {path}: {exc!r}") from exc
+
+    # --- shop ---------------------------------------------------------------
+
+    async def customer(self, customer_id: str) -> dict:
+        return await self._call("GET", f"/api/shop/customers/{customer_id}")
+
+    async def customer_by_phone(self, phone: str) -> dict:
+        return await self._call("GET", f"/api/shop/customers/by-phone/{phone}")
+
+    async def orders(self, customer_id: str, open_only: bool = False, limit: int = 10) -> list:
+        params = {"open": str(open_only).lower(), "limit": limit}
+        return await self._call("GET", f"/api/shop/customers/{customer_id}/orders", params=params)
+
+    async def order(self, customer_id: str, order_id: str) -> dict:
+        return await self._call("GET", f"/api/shop/customers/{customer_id}/orders/{order_id}")
+
+    async def return_eligibility(self, customer_id: str, order_id: str, reason: str | None) -> dict:
+        params = {"reason": reason} if reason else None
+        path = f"/api/shop/customers/{customer_id}/orders/{order_id}/return-eligibility"
+        return await self._call("GET", path, params=params)
+
+    async def create_return(self, customer_id: str, order_id: str, reason: str) -> dict:
+        body = {"order_id": order_id, "reason": reason}
+        return await self._call("POST", f"/api/shop/customers/{customer_id}/returns", json=body)
+
+    async def returns(self, customer_id: str, order_id: str | None = None) -> list:
+        params = {"order_id": order_id} if order_id else None
+        return await self._call("GET", f"/api/shop/customers/{customer_id}/returns", params=params)
+
+    async def points(self, customer_id: str) -> dict:
+        return await self._call("GET", f"/api/shop/customers/{customer_id}/points")
+
+    async def delivery_estimate(self, region: str | None) -> dict:
+        params = {"region": region} if region else None
+        return await self._call("GET", "/api/shop/delivery-estimate", params=params)
+
+    async def policy(self) -> dict:
+        """The shop's rules; cached briefly so an admin's change shows within a minute."""
+        cached = _policy_cache.get(self.base_url)
+        if cached and time.monotonic() - cached[0] < POLICY_TTL_SECONDS:
+            return cached[1]
+        policy = await self._call("GET", "/api/shop/policy")
+        _policy_cache[self.base_url] = (time.monotonic(), policy)
+        return policy
+
+    # --- handoff ------------------------------------------------------------
+
+    async def request_handoff(self, **body: Any) -> dict:
+        return await self._call("POST", "/api/handoffs", json=body)
+
+
+POLICY_TTL_SECONDS = 60
+_policy_cache: dict[str, tuple[float, dict]] = {}
+
+
+def desk() -> DeskClient:
+    return DeskClient(
+        os.environ.get("DESK_URL", "http://localhost:8000"),
+        os.environ.get("DESK_SERVICE_TOKEN", "dev-service-token"),
+        float(os.environ.get("DESK_TIMEOUT_SECONDS", "3")),
+    )

@@ -1,0 +1,32 @@
+"""Formatting what the customer reads: times in China time, money in yuan."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+SHOP_TZ = ZoneInfo("Asia/Shanghai")
+
+SORRY_DESK_DOWN = "抱歉，系统暂时繁忙，没能查到您的信息，请稍后再试，或者说“转人工”找客服帮您处理。"
+
+
+def when(iso: str | None) -> str:
+    if not iso:
+        return ""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(SHOP_TZ)
+    return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
+def money(amount: float) -> str:
+    return f"¥{amount:.2f}"
+
+
+def order_title(order: dict) -> str:
+    names = "、".join(order.get("item_names") or [])
+    return f"{order['order_id']}（{names}）" if names else order["order_id"]
+
+
+def order_button(order: dict, intent: str) -> dict:
+    names = "、".join(order.get("item_names") or [])[:12]
+    return {
+        "title": f"{order['order_id'][-6:]} {names} · {order['status_zh']}",
+        "payload": f'/{intent}{{"order_id":"{order["order_id"]}"}}',
+    }

@@ -1,0 +1,1 @@
+"""Python the Rasa server loads: custom NLU components and channels, one per file."""

@@ -1,0 +1,1 @@
+"""The desk: the FastAPI service that owns channels, conversations and shop data."""

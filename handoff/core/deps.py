@@ -1,0 +1,22 @@
+"""FastAPI dependencies: everything a route needs comes from app.state."""
+
+from collections.abc import Iterator
+
+from fastapi import Request
+from redis import Redis
+from sqlalchemy.orm import Session
+
+from handoff.core.settings import Settings
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+def get_redis(request: Request) -> Redis:
+    return request.app.state.redis

@@ -1,0 +1,52 @@
+"""GET /healthz: the state of each part the desk depends on."""
+
+import asyncio
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+router = APIRouter(tags=["health"])
+
+
+def _check_database(request: Request) -> str:
+    with request.app.state.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return "ok"
+
+
+def _check_redis(request: Request) -> str:
+    request.app.state.redis.ping()
+    return "ok"
+
+
+async def _check_http(url: str, timeout: float) -> str:
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        response = await client.get(url)
+    response.raise_for_status()
+    return "ok"
+
+
+async def _outcome(check) -> dict:
+    try:
+        return {"status": await check}
+    except Exception as exc:  # any failure means the part is down
+        return {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
+@router.get("/healthz")
+async def healthz(request: Request) -> JSONResponse:
+    settings = request.app.state.settings
+    t = settings.health_timeout_seconds
+    names = ("database", "redis", "rasa", "action_server")
+    results = await asyncio.gather(
+        _outcome(asyncio.to_thread(_check_database, request)),
+        _outcome(asyncio.to_thread(_check_redis, request)),
+        _outcome(_check_http(f"{settings.rasa_url}/status", t)),
+        _outcome(_check_http(f"{settings.action_server_url}/health", t)),
+    )
+    parts = dict(zip(names, results))
+    down = [name for name, r in parts.items() if r["status"] != "ok"]
+    body = {"status": "ok" if not down else "down", "down": down, "parts": parts}
+    return JSONResponse(body, status_code=503 if down else 200)

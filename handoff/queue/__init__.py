@@ -1,0 +1,1 @@
+"""Handoff requests from the bot to a human agent (the queue grows here)."""

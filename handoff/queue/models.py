@@ -1,0 +1,37 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from handoff.core.db import Base
+
+
+class HandoffReason(str, enum.Enum):
+    requested = "requested"
+    complaint = "complaint"
+    negative_sentiment = "negative_sentiment"
+    fallback = "fallback"
+    policy = "policy"  # the rules say a human decides (e.g. signed for but not received)
+
+
+class HandoffTopic(str, enum.Enum):
+    returns = "returns"
+    logistics = "logistics"
+    points = "points"
+    complaint = "complaint"
+    general = "general"
+
+
+class HandoffRequest(Base):
+    __tablename__ = "handoff_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(64), index=True)
+    customer_id: Mapped[str | None] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[HandoffReason] = mapped_column(Enum(HandoffReason, native_enum=False))
+    topic: Mapped[HandoffTopic] = mapped_column(Enum(HandoffTopic, native_enum=False))
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime]

@@ -1,0 +1,63 @@
+"""The shop's service rules, loaded from a YAML file an admin can edit."""
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel
+
+
+class ReturnRules(BaseModel):
+    no_reason_days: int
+    defect_claim_days: int
+    excluded_categories: dict[str, str]
+    instant_refund_minutes: int
+    pickup_within_hours: int
+    refund_after_receipt_hours: int
+    auto_approve_max_yuan: int
+    wrong_item_coupon_yuan: int
+
+
+class ShippingRules(BaseModel):
+    ship_within_hours: int
+    warehouse_city: str
+    same_city_hours: int
+    other_province_hours: int
+    remote_hours: int
+    remote_regions: list[str]
+    late_coupon_yuan: int
+
+
+class Tier(BaseModel):
+    name: str
+    min_spend: int
+    benefits: str
+
+
+class PointsRules(BaseModel):
+    per_yuan: int
+    daily_checkin: int
+    referral_first_order: int
+    birthday_multiplier: int
+    points_per_yuan_off: int
+    max_share_of_order: float
+
+
+class Policy(BaseModel):
+    returns: ReturnRules
+    reasons: dict[str, str]
+    shipping: ShippingRules
+    tiers: list[Tier]
+    points: PointsRules
+
+    def tier_for_spend(self, spend_yuan: float) -> Tier:
+        eligible = [t for t in self.tiers if spend_yuan >= t.min_spend]
+        return max(eligible, key=lambda t: t.min_spend)
+
+    def next_tier(self, spend_yuan: float) -> Tier | None:
+        higher = [t for t in self.tiers if t.min_spend > spend_yuan]
+        return min(higher, key=lambda t: t.min_spend) if higher else None
+
+
+def load_policy(path: Path) -> Policy:
+    with open(path, encoding="utf-8") as f:
+        return Policy.model_validate(yaml.safe_load(f))

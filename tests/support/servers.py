@@ -1,0 +1,84 @@
+"""Starting the project's real servers for tests (standard library only).
+
+Both virtual environments import this: the desk's tests start the whole
+product, the action tests start a desk.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_VENV = ROOT / ".venv" / "rasa"
+DESK_VENV = ROOT / ".venv" / "desk"
+SERVICE_TOKEN = "test-service-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(url: str, timeout: float = 5) -> tuple[int, object]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as err:
+        return err.code, json.load(err)
+
+
+def wait_until(ready, timeout: float, what: str, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        try:
+            if ready():
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{what} not ready after {timeout} s")
+
+
+def desk_env(tmp: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DESK_DATABASE_URL=f"sqlite:///{tmp / 'desk.db'}",
+        DESK_EMBEDDED_REDIS_PATH=str(tmp / "redis.db"),
+        DESK_SERVICE_TOKEN=SERVICE_TOKEN,
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("REDIS_URL", None)
+    env.update(extra)
+    return env
+
+
+def start_desk(tmp: Path) -> tuple[subprocess.Popen, str]:
+    """A real desk (uvicorn, SQLite, embedded Redis) on a free port."""
+    port = free_port()
+    log = open(tmp / "desk.log", "ab")
+    proc = subprocess.Popen(
+        [str(DESK_VENV / "bin" / "uvicorn"), "--factory", "handoff.app:create_app",
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=desk_env(tmp), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_until(lambda: get_json(url + "/healthz")[0] in (200, 503), 60, "desk", proc)
+    return proc, url
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
