@@ -36,7 +36,7 @@ class ActionFallback(Action):
     ) -> list[EventType]:
         text = ((tracker.latest_message or {}).get("text") or "").strip()
         if not text:
-            dispatcher.utter_message(response="utter_empty_message", buttons=SUGGESTIONS)
+            dispatcher.utter_message(text="您好像没有输入内容，请问有什么可以帮您？", buttons=SUGGESTIONS)
             return []
         if misunderstood_in_a_row(tracker) >= 2:
             return offer_human(

@@ -11,14 +11,14 @@ import re
 import unicodedata
 from typing import Any
 
-from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.desk import DeskRejected, DeskUnavailable, desk
-from actions.text import SORRY_DESK_DOWN
+from actions.text import ASK_PHONE, SORRY_DESK_DOWN
 
 ORDER_ID_RE = re.compile(r"^DD\d{12}$")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -100,6 +100,17 @@ class IdentityValidation:
             "customer_id": customer["customer_id"],
             "customer_tier": customer["tier"]["name"],
         }
+
+
+class ActionAskPhone(Action):
+    def name(self) -> str:
+        return "action_ask_phone"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=ASK_PHONE)
+        return []
 
 
 class ValidateTrackOrderForm(IdentityValidation, FormValidationAction):

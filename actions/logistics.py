@@ -8,7 +8,7 @@ from rasa_sdk.types import DomainDict
 from actions.desk import DeskRejected, DeskUnavailable, desk
 from actions.identity import customer_id, latest_entity, latest_order_id
 from actions.offers import offer_human
-from actions.text import SORRY_DESK_DOWN, order_button, order_title, when
+from actions.text import ASK_PHONE, SORRY_DESK_DOWN, order_button, order_title, when
 
 NOT_RECEIVED_WORDS = ("没收到", "没有收到", "未收到", "沒收到", "没拿到", "收不到", "没看到快递", "不是我签")
 SHOWN_EVENTS = 3
@@ -42,7 +42,7 @@ class ActionTrackOrder(Action):
     ) -> list[EventType]:
         cid = customer_id(tracker)
         if not cid:
-            dispatcher.utter_message(response="utter_ask_phone")
+            dispatcher.utter_message(text=ASK_PHONE)
             return []
         text = (tracker.latest_message or {}).get("text") or ""
         try:

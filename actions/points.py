@@ -7,7 +7,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.desk import DeskRejected, DeskUnavailable, desk
 from actions.identity import customer_id
-from actions.text import SORRY_DESK_DOWN, money
+from actions.text import ASK_PHONE, SORRY_DESK_DOWN, money
 
 
 def intent_that_started(tracker: Tracker, form: str) -> str | None:
@@ -31,7 +31,7 @@ class ActionShowPoints(Action):
     ) -> list[EventType]:
         cid = customer_id(tracker)
         if not cid:
-            dispatcher.utter_message(response="utter_ask_phone")
+            dispatcher.utter_message(text=ASK_PHONE)
             return []
         try:
             points = await desk().points(cid)

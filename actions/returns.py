@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 from actions.desk import DeskRejected, DeskUnavailable, desk
 from actions.identity import IdentityValidation, clean_order_id, customer_id, latest_order_id
 from actions.offers import offer_human
-from actions.text import SORRY_DESK_DOWN, money, order_button, when
+from actions.text import ASK_PHONE, SORRY_DESK_DOWN, money, order_button, when
 
 # Words a customer uses for each return reason (keys of the shop policy's reasons).
 REASON_WORDS = {
@@ -133,6 +133,26 @@ class ValidateReturnForm(IdentityValidation, FormValidationAction):
         return {"return_reason": None, "return_confirmed": False} | {
             e["name"]: e["value"] for e in events
         }
+
+
+class ActionAskReturnReason(Action):
+    """Asks why, with the shop's return reasons as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_return_reason"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            reasons = (await desk().policy())["reasons"]
+        except (DeskUnavailable, DeskRejected):
+            reasons = {}
+        dispatcher.utter_message(
+            text="请问退货原因是？",
+            buttons=[{"title": title, "payload": title} for title in reasons.values()],
+        )
+        return []
 
 
 class ActionAskOrderId(Action):
@@ -278,7 +298,7 @@ class ActionRefundStatus(Action):
     ) -> list[EventType]:
         cid = customer_id(tracker)
         if not cid:
-            dispatcher.utter_message(response="utter_ask_phone")
+            dispatcher.utter_message(text=ASK_PHONE)
             return []
         order_id = latest_order_id(tracker)
         try:

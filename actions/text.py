@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
 
+ASK_PHONE = "为了保护您的隐私，请告诉我您下单时使用的手机号（11位）。"
 SORRY_DESK_DOWN = "抱歉，系统暂时繁忙，没能查到您的信息，请稍后再试，或者说“转人工”找客服帮您处理。"
 
 

@@ -1,0 +1,68 @@
+from actions.fallback import ActionFallback
+from actions.handoff import ActionDeclineHuman, ActionHandoff
+from actions.session import ActionSessionStart
+from tests.actions.conftest import make_tracker
+
+
+def user(intent: str, text: str = "x") -> dict:
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+
+def test_request_for_a_human_is_recorded_with_topic(run, desk_get):
+    tracker = make_tracker("转人工", "request_human", slots={"customer_id": "C001", "channel": "web"},
+                           events=[user("track_order")], sender="conv-human-1")
+    result = run(ActionHandoff(), tracker)
+    assert "已为您转接人工客服" in result.text
+    (request,) = [h for h in desk_get("/api/handoffs") if h["sender_id"] == "conv-human-1"]
+    assert (request["reason"], request["topic"], request["customer_id"]) == ("requested", "logistics", "C001")
+
+
+def test_complaint_gets_empathy_and_the_complaint_reason(run, desk_get):
+    tracker = make_tracker("我要投诉，东西坏了没人管", "complain", sender="conv-complaint-1")
+    result = run(ActionHandoff(), tracker)
+    assert "非常抱歉" in result.text and "理解" in result.text
+    (request,) = [h for h in desk_get("/api/handoffs") if h["sender_id"] == "conv-complaint-1"]
+    assert (request["reason"], request["topic"], request["note"]) == ("complaint", "complaint", "我要投诉，东西坏了没人管")
+
+
+def test_accepting_an_offer_keeps_the_offers_reason(run, desk_get):
+    tracker = make_tracker("好的", "affirm", slots={"human_offered": True, "handoff_reason": "fallback"},
+                           sender="conv-fallback-1")
+    result = run(ActionHandoff(), tracker)
+    assert result.slot("human_offered") is False
+    (request,) = [h for h in desk_get("/api/handoffs") if h["sender_id"] == "conv-fallback-1"]
+    assert request["reason"] == "fallback"
+
+
+def test_desk_down_gives_an_apology_not_silence(run, monkeypatch):
+    monkeypatch.setenv("DESK_URL", "http://127.0.0.1:9")
+    result = run(ActionHandoff(), make_tracker("转人工", "request_human"))
+    assert "没有成功" in result.text
+
+
+def test_declining_the_offer(run):
+    result = run(ActionDeclineHuman(), make_tracker("不用了", "deny", slots={"human_offered": True}))
+    assert result.slot("human_offered") is False and "继续为您服务" in result.text
+
+
+def test_fallback_asks_to_rephrase_then_offers_a_human(run):
+    first = run(ActionFallback(), make_tracker("啊啊啊", "nlu_fallback", events=[user("greet")]))
+    assert "换个说法" in first.text and first.slot("human_offered") is False
+    second = run(ActionFallback(), make_tracker("呃呃", "nlu_fallback", events=[user("nlu_fallback")]))
+    assert "转接人工" in second.text
+    assert second.slot("human_offered") is True and second.slot("handoff_reason") == "fallback"
+
+
+def test_empty_message_gets_a_prompt(run):
+    result = run(ActionFallback(), make_tracker("   ", "nlu_fallback"))
+    assert "没有输入内容" in result.text
+
+
+def test_session_start_takes_the_customer_from_metadata(run):
+    tracker = make_tracker(slots={"session_started_metadata": {"customer_id": "C002", "tier": "银卡会员"},
+                                  "order_id": "DD260002000001"})
+    result = run(ActionSessionStart(), tracker)
+    assert result.events[0]["event"] == "session_started"
+    assert result.slot("customer_id") == "C002" and result.slot("customer_tier") == "银卡会员"
+    assert result.slot("order_id") == "<unset>"  # a new session forgets the last order
+    assert (result.events[-1]["event"], result.events[-1]["name"]) == ("action", "action_listen")
