@@ -64,7 +64,7 @@ test-desk: install train
 test: install train validate test-stories test-rasa test-desk
 
 bench: install train
-	$(RASA_VENV)/bin/python bench/nlu_parse.py
+	$(DESK_VENV)/bin/python bench/stack.py
 
 crossval: $(RASA_VENV)/.installed
 	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --out var/crossval

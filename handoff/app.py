@@ -25,7 +25,7 @@ async def lifespan(app: FastAPI):
     app.state.engine = engine
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
     app.state.policy = load_policy(settings.shop_policy_file)
-    app.state.redis = connect_redis(settings)
+    app.state.redis, embedded_redis = connect_redis(settings)
     if settings.seed_demo_data:
         with app.state.session_factory() as db:
             seed_if_empty(db)
@@ -33,6 +33,8 @@ async def lifespan(app: FastAPI):
         yield
     finally:
         app.state.redis.close()
+        if embedded_redis is not None:
+            embedded_redis.stop()
         engine.dispose()
 
 

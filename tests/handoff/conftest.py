@@ -17,7 +17,7 @@ def settings(tmp_path) -> Settings:
     return Settings(
         database_url=f"sqlite:///{tmp_path / 'desk.db'}",
         redis_url="",
-        embedded_redis_path=tmp_path / "redis.db",
+        embedded_redis_dir=tmp_path / "redis",
         service_token=TOKEN,
         # Nothing listens here: Rasa and the action server count as down.
         rasa_url="http://127.0.0.1:9",

@@ -26,7 +26,9 @@ def free_port() -> int:
 
 
 def get_json(url: str, timeout: float = 5, token: str | None = None) -> tuple[int, object]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = {"Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     try:
         with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout) as response:
             return response.status, json.load(response)
@@ -52,7 +54,7 @@ def desk_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DESK_DATABASE_URL=f"sqlite:///{tmp / 'desk.db'}",
-        DESK_EMBEDDED_REDIS_PATH=str(tmp / "redis.db"),
+        DESK_EMBEDDED_REDIS_DIR=str(tmp / "redis"),
         DESK_SERVICE_TOKEN=SERVICE_TOKEN,
         PYTHONUNBUFFERED="1",
     )

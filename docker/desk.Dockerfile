@@ -1,0 +1,7 @@
+FROM python:3.10-slim
+WORKDIR /app
+COPY requirements/desk.lock requirements/desk.lock
+RUN pip install --no-cache-dir -r requirements/desk.lock
+COPY handoff handoff
+EXPOSE 8000
+CMD ["uvicorn", "--factory", "handoff.app:create_app", "--host", "0.0.0.0", "--port", "8000"]

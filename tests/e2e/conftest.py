@@ -1,0 +1,92 @@
+"""The whole product as `make run` starts it: scripts/run.py on free ports,
+a fresh SQLite database and embedded Redis, the trained model."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+
+import psutil
+import pytest
+
+from tests.support.servers import DESK_VENV, ROOT, SERVICE_TOKEN, desk_env, free_port
+
+
+class Stack:
+    def __init__(self, tmp) -> None:
+        self.ports = {name: free_port() for name in ("rasa", "actions", "desk")}
+        env = desk_env(tmp, RASA_PORT=str(self.ports["rasa"]), ACTIONS_PORT=str(self.ports["actions"]),
+                       DESK_PORT=str(self.ports["desk"]), DESK_SERVICE_TOKEN=SERVICE_TOKEN)
+        env.pop("DESK_URL", None)
+        self.started = time.time()
+        self.log = open(tmp / "run.log", "w+b")
+        self.proc = subprocess.Popen([str(DESK_VENV / "bin" / "python"), "scripts/run.py"], cwd=ROOT,
+                                     env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.rasa = f"http://127.0.0.1:{self.ports['rasa']}"
+        self.desk = f"http://127.0.0.1:{self.ports['desk']}"
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def wait_ready(self, timeout: float = 240) -> None:
+        deadline = time.monotonic() + timeout
+        while "Ready in" not in self.output():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the stack did not start:\n" + self.output()[-3000:])
+            time.sleep(1)
+
+    def processes(self) -> list[psutil.Process]:
+        """Everything the supervisor started, embedded redis-server included."""
+        return psutil.Process(self.proc.pid).children(recursive=True)
+
+    def post(self, url: str, body: dict, token: str | None = None) -> tuple[int, object]:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(url, json.dumps(body).encode(), headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as err:
+            return err.code, json.load(err)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    if not (ROOT / "models" / "current.tar.gz").exists():
+        pytest.fail("no trained model: run `make train` (make test does)")
+    s = Stack(tmp_path_factory.mktemp("stack"))
+    try:
+        s.wait_ready()
+        yield s
+    finally:
+        if s.proc.poll() is None:
+            s.proc.send_signal(signal.SIGINT)
+            s.proc.wait(timeout=60)
+
+
+class Chat:
+    """One customer's conversation through Rasa's REST channel, with the desk's metadata."""
+
+    def __init__(self, stack: Stack, sender: str, customer_id: str | None = None) -> None:
+        self.stack, self.sender = stack, sender
+        self.metadata = {"channel": "web"} | ({"customer_id": customer_id} if customer_id else {})
+
+    def say(self, text: str) -> str:
+        status, replies = self.stack.post(f"{self.stack.rasa}/webhooks/rest/webhook",
+                                          {"sender": self.sender, "message": text, "metadata": self.metadata})
+        assert status == 200, replies
+        self.last = replies
+        return "\n".join(r.get("text", "") for r in replies)
+
+    @property
+    def buttons(self) -> list[dict]:
+        return [b for r in self.last for b in r.get("buttons", [])]
+
+
+@pytest.fixture
+def chat(stack, request):
+    return lambda customer_id=None: Chat(stack, f"e2e-{request.node.name[:40]}", customer_id)

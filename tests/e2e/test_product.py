@@ -1,0 +1,114 @@
+"""The product end to end: Rasa with the trained model, the action server and
+the desk, started by the same supervisor as `make run`."""
+
+import json
+import signal
+import time
+import urllib.request
+
+import psutil
+import pytest
+
+from tests.support.servers import SERVICE_TOKEN, get_json
+
+CONTRACT_INTENTS = {
+    "greet", "goodbye", "thank", "affirm", "deny", "ask_return_policy", "request_return",
+    "ask_refund_status", "track_order", "ask_delivery_time", "query_points", "redeem_points",
+    "ask_points_rules", "request_human", "complain", "out_of_scope", "nlu_fallback", "faq",
+}
+
+
+def parse(stack, text: str) -> dict:
+    status, body = stack.post(f"{stack.rasa}/model/parse", {"text": text})
+    assert status == 200
+    return body
+
+
+def test_health_is_green_with_every_part(stack):
+    status, body = get_json(f"{stack.desk}/healthz")
+    assert status == 200, body
+    assert set(body["parts"]) == {"database", "redis", "rasa", "action_server"}
+    assert all(p["status"] == "ok" for p in body["parts"].values())
+
+
+def test_the_model_knows_exactly_the_contract_intents(stack):
+    status, domain = get_json(f"{stack.rasa}/domain", token=None)
+    assert status == 200
+    names = {next(iter(i)) if isinstance(i, dict) else i for i in domain["intents"]}
+    assert names == CONTRACT_INTENTS
+    ranking = parse(stack, "我要退货")["intent_ranking"]
+    assert {r["name"] for r in ranking} <= CONTRACT_INTENTS
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [("我的快递到哪了", "track_order"), ("我要退货", "request_return"), ("我有多少积分", "query_points"),
+     ("转人工", "request_human"), ("你好", "greet")],
+)
+def test_parse_returns_contract_names(stack, text, intent):
+    assert parse(stack, text)["intent"]["name"] == intent
+
+
+def test_parse_extracts_validated_entities(stack):
+    body = parse(stack, "訂單ＤＤ２６０００１０００００１到哪了，手机13800000001")
+    entities = {e["entity"]: e["value"] for e in body["entities"]}
+    assert entities["order_id"] == "ＤＤ２６０００１０００００１" and entities["phone"] == "13800000001"
+
+
+def test_signed_in_customer_tracks_the_parcel(chat):
+    c = chat("C001")
+    answer = c.say("我的快递到哪了")
+    assert "DD260001000001" in answer and "运输中" in answer
+
+
+def test_anonymous_customer_identifies_with_a_bare_phone_number(chat):
+    c = chat()
+    assert "手机号" in c.say("查一下我的积分")
+    answer = c.say("13800000002")
+    assert "已确认您的身份" in answer and "积分" in answer
+
+
+def test_return_from_request_to_return_id(chat, stack):
+    c = chat("C001")
+    c.say("我要退货")
+    assert any("DD260001000002" in b["payload"] for b in c.buttons)
+    assert "退货原因" in c.say(next(b["payload"] for b in c.buttons if "DD260001000002" in b["payload"]))
+    assert "确认提交吗" in c.say("七天无理由")
+    answer = c.say("确认")
+    assert "退货申请已提交" in answer and "TH" in answer
+    status, returns = get_json(f"{stack.desk}/api/shop/customers/C001/returns", token=SERVICE_TOKEN)
+    assert any(r["order_id"] == "DD260001000002" for r in returns)
+
+
+def test_another_customers_order_is_never_shown(chat):
+    answer = chat("C003").say("帮我查下订单DD260001000001到哪了")
+    assert "没有在您的账户下找到" in answer and "耳机" not in answer
+
+
+def test_request_for_a_human_reaches_the_desk(chat, stack):
+    c = chat("C002")
+    assert "人工客服" in c.say("我要找人工客服")
+    status, pending = get_json(f"{stack.desk}/api/handoffs", token=SERVICE_TOKEN)
+    assert any(h["sender_id"] == c.sender and h["customer_id"] == "C002" for h in pending)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "好" * 5000, "😭😭😭", "<script>alert('x')</script>", "'; DROP TABLE shop_orders; --",
+     "DD000000000000 到哪了"],
+)
+def test_bad_input_gets_a_clear_answer(chat, text):
+    c = chat("C001")
+    answer = c.say(text)
+    assert answer.strip(), f"no answer to {text[:30]!r}"
+    assert "<script>" not in answer
+
+
+def test_ctrl_c_stops_everything(stack):
+    children = stack.processes()
+    assert len(children) >= 4  # uvicorn, redis-server, actions, rasa
+    stack.proc.send_signal(signal.SIGINT)
+    stack.proc.wait(timeout=60)
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, [p.info if hasattr(p, "info") else p.pid for p in alive]
+    assert "Stopped." in stack.output()
