@@ -53,7 +53,7 @@ validate: $(RASA_VENV)/.installed
 	$(RASA) data validate --fail-on-warnings
 
 test-stories: train
-	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results
+	$(RASA) test core --e2e --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results
 
 test-rasa: install train
 	$(RASA_VENV)/bin/python -m pytest tests/bot tests/actions

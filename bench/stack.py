@@ -58,7 +58,7 @@ def main() -> None:
     ports = {name: free_port() for name in ("rasa", "actions", "desk")}
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     env = desk_env(tmp, RASA_PORT=str(ports["rasa"]), ACTIONS_PORT=str(ports["actions"]),
-                   DESK_PORT=str(ports["desk"]), DESK_SERVICE_TOKEN=SERVICE_TOKEN)
+                   DESK_PORT=str(ports["desk"]), DESK_SERVICE_TOKEN=SERVICE_TOKEN, RUN_DIR=str(tmp))
     log = open(tmp / "run.log", "w+b")
     started = time.monotonic()
     proc = subprocess.Popen([str(DESK_VENV / "bin" / "python"), "scripts/run.py"], cwd=ROOT, env=env,

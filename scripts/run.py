@@ -23,7 +23,17 @@ RASA_PORT = int(os.environ.get("RASA_PORT", "5005"))
 ACTIONS_PORT = int(os.environ.get("ACTIONS_PORT", "5055"))
 DESK_PORT = int(os.environ.get("DESK_PORT", "8000"))
 READY_TIMEOUT = float(os.environ.get("READY_TIMEOUT", "180"))
-LOG_DIR = ROOT / "var" / "log"
+# Logs and generated files; tests point this at a scratch folder.
+RUN_DIR = Path(os.environ.get("RUN_DIR", ROOT / "var"))
+LOG_DIR = RUN_DIR / "log"
+
+
+def endpoints_file() -> Path:
+    """endpoints.yml with the action server's port (5055 unless ACTIONS_PORT says otherwise)."""
+    path = RUN_DIR / "endpoints.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{ACTIONS_PORT}/webhook"\n')
+    return path
 
 
 def commands() -> dict[str, list[str]]:
@@ -37,7 +47,7 @@ def commands() -> dict[str, list[str]]:
         # only the desk may talk to it.
         "rasa": [str(RASA_BIN / "rasa"), "run", "--enable-api", "--model", model,
                  "--interface", "127.0.0.1", "--port", str(RASA_PORT),
-                 "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
+                 "--credentials", "credentials.yml", "--endpoints", str(endpoints_file())],
     }
 
 
@@ -105,14 +115,14 @@ def main() -> int:
     try:
         for name, argv in commands().items():
             procs[name] = start(name, argv, env)
-        print(f"Starting Rasa, the action server and the desk (logs in {LOG_DIR.relative_to(ROOT)}/)...",
+        print(f"Starting Rasa, the action server and the desk (logs in {LOG_DIR})...",
               flush=True)
         started = time.monotonic()
         last = None
         while not stopping:
             dead = [n for n, p in procs.items() if p.poll() is not None]
             if dead:
-                print(f"\n{', '.join(dead)} stopped unexpectedly; see var/log/{dead[0]}.log", flush=True)
+                print(f"\n{', '.join(dead)} stopped unexpectedly; see {LOG_DIR}/{dead[0]}.log", flush=True)
                 return 1
             state = health()
             if state and state.get("status") == "ok":
@@ -137,7 +147,7 @@ Press Ctrl-C to stop everything.""", flush=True)
         while not stopping:
             dead = [n for n, p in procs.items() if p.poll() is not None]
             if dead:
-                print(f"\n{', '.join(dead)} stopped unexpectedly; see var/log/{dead[0]}.log", flush=True)
+                print(f"\n{', '.join(dead)} stopped unexpectedly; see {LOG_DIR}/{dead[0]}.log", flush=True)
                 return 1
             time.sleep(0.5)
         return 0

@@ -18,7 +18,8 @@ class Stack:
     def __init__(self, tmp) -> None:
         self.ports = {name: free_port() for name in ("rasa", "actions", "desk")}
         env = desk_env(tmp, RASA_PORT=str(self.ports["rasa"]), ACTIONS_PORT=str(self.ports["actions"]),
-                       DESK_PORT=str(self.ports["desk"]), DESK_SERVICE_TOKEN=SERVICE_TOKEN)
+                       DESK_PORT=str(self.ports["desk"]), DESK_SERVICE_TOKEN=SERVICE_TOKEN,
+                       RUN_DIR=str(tmp))
         env.pop("DESK_URL", None)
         self.started = time.time()
         self.log = open(tmp / "run.log", "w+b")
