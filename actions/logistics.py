@@ -1,14 +1,14 @@
 """Where is my parcel, and how long does delivery take."""
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
-from actions.desk import DeskRejected, DeskUnavailable, desk
-from actions.identity import customer_id, latest_entity, latest_order_id
+from actions.base import DeskAction
+from actions.desk import DeskRejected, desk
+from actions.identity import latest_entity, latest_order_id
 from actions.offers import offer_human
-from actions.text import ASK_PHONE, SORRY_DESK_DOWN, order_button, order_title, when
+from actions.text import order_button, order_title, when
 
 NOT_RECEIVED_WORDS = ("没收到", "没有收到", "未收到", "沒收到", "没拿到", "收不到", "没看到快递", "不是我签")
 SHOWN_EVENTS = 3
@@ -33,23 +33,17 @@ def describe_order(order: dict) -> str:
     return "\n".join(lines)
 
 
-class ActionTrackOrder(Action):
+class ActionTrackOrder(DeskAction):
+    needs_customer = True
+
     def name(self) -> str:
         return "action_track_order"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, cid: str | None
     ) -> list[EventType]:
-        cid = customer_id(tracker)
-        if not cid:
-            dispatcher.utter_message(text=ASK_PHONE)
-            return []
         text = (tracker.latest_message or {}).get("text") or ""
-        try:
-            order = await self._pick_order(dispatcher, cid, latest_order_id(tracker), text)
-        except DeskUnavailable:
-            dispatcher.utter_message(text=SORRY_DESK_DOWN)
-            return []
+        order = await self._pick_order(dispatcher, cid, latest_order_id(tracker), text)
         if order is None:
             return []
         dispatcher.utter_message(text=describe_order(order))
@@ -96,21 +90,16 @@ class ActionTrackOrder(Action):
         return None
 
 
-class ActionDeliveryTime(Action):
+class ActionDeliveryTime(DeskAction):
     def name(self) -> str:
         return "action_delivery_time"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, cid: str | None
     ) -> list[EventType]:
-        region = latest_entity(tracker, "region")
         client = desk()
-        try:
-            estimate = await client.delivery_estimate(region)
-            policy = await client.policy()
-        except (DeskUnavailable, DeskRejected):
-            dispatcher.utter_message(text=SORRY_DESK_DOWN)
-            return []
+        estimate = await client.delivery_estimate(latest_entity(tracker, "region"))
+        policy = await client.policy()
         ship = f"付款后 {estimate['ship_within_hours']} 小时内发货"
         hours = estimate["delivery_hours"]
         region = estimate["region"]

@@ -1,13 +1,12 @@
 """Points balance, how to spend them, and how points and tiers work."""
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
-from actions.desk import DeskRejected, DeskUnavailable, desk
-from actions.identity import customer_id
-from actions.text import ASK_PHONE, SORRY_DESK_DOWN, money
+from actions.base import DeskAction
+from actions.desk import desk
+from actions.text import money
 
 
 def intent_that_started(tracker: Tracker, form: str) -> str | None:
@@ -22,22 +21,16 @@ def intent_that_started(tracker: Tracker, form: str) -> str | None:
     return started_by
 
 
-class ActionShowPoints(Action):
+class ActionShowPoints(DeskAction):
+    needs_customer = True
+
     def name(self) -> str:
         return "action_show_points"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, cid: str | None
     ) -> list[EventType]:
-        cid = customer_id(tracker)
-        if not cid:
-            dispatcher.utter_message(text=ASK_PHONE)
-            return []
-        try:
-            points = await desk().points(cid)
-        except (DeskUnavailable, DeskRejected):
-            dispatcher.utter_message(text=SORRY_DESK_DOWN)
-            return []
+        points = await desk().points(cid)
         lines = [f"您当前有 {points['balance']} 积分，可抵扣 {money(points['worth_yuan'])}。"]
         share = int(points["max_share_of_order"] * 100)
         if intent_that_started(tracker, "points_form") == "redeem_points":
@@ -55,21 +48,16 @@ class ActionShowPoints(Action):
         return []
 
 
-class ActionPointsRules(Action):
+class ActionPointsRules(DeskAction):
     def name(self) -> str:
         return "action_points_rules"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, cid: str | None
     ) -> list[EventType]:
         client = desk()
-        try:
-            policy = await client.policy()
-            cid = customer_id(tracker)
-            profile = await client.customer(cid) if cid else None
-        except (DeskUnavailable, DeskRejected):
-            dispatcher.utter_message(text=SORRY_DESK_DOWN)
-            return []
+        policy = await client.policy()
+        profile = await client.customer(cid) if cid else None
         p = policy["points"]
         lines = [
             f"积分规则：每消费 1 元得 {p['per_yuan']} 积分；每日签到 {p['daily_checkin']} 积分；"

@@ -7,10 +7,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.base import DeskAction
 from actions.desk import DeskRejected, DeskUnavailable, desk
 from actions.identity import IdentityValidation, clean_order_id, customer_id, latest_order_id
 from actions.offers import offer_human
-from actions.text import ASK_PHONE, SORRY_DESK_DOWN, money, order_button, when
+from actions.text import SORRY_DESK_DOWN, money, order_button, when
 
 # Words a customer uses for each return reason (keys of the shop policy's reasons).
 REASON_WORDS = {
@@ -30,19 +31,14 @@ def reason_from_text(text: str) -> str | None:
     return None
 
 
-class ActionReturnPolicy(Action):
+class ActionReturnPolicy(DeskAction):
     def name(self) -> str:
         return "action_return_policy"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, cid: str | None
     ) -> list[EventType]:
-        try:
-            policy = await desk().policy()
-        except (DeskUnavailable, DeskRejected):
-            dispatcher.utter_message(text=SORRY_DESK_DOWN)
-            return []
-        r = policy["returns"]
+        r = (await desk().policy())["returns"]
         excluded = "、".join(r["excluded_categories"].values())
         dispatcher.utter_message(
             text=(
@@ -155,20 +151,18 @@ class ActionAskReturnReason(Action):
         return []
 
 
-class ActionAskOrderId(Action):
+class ActionAskOrderId(DeskAction):
     """Asks which order to return, with the orders that can be returned as buttons."""
+
+    needs_customer = True
 
     def name(self) -> str:
         return "action_ask_order_id"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, cid: str | None
     ) -> list[EventType]:
-        try:
-            orders = await desk().orders(customer_id(tracker), limit=10)
-        except (DeskUnavailable, DeskRejected):
-            dispatcher.utter_message(text="请告诉我要退货的订单号（DD 开头加 12 位数字）。")
-            return []
+        orders = await desk().orders(cid, limit=10)
         candidates = [o for o in orders if o["status"] not in NOT_RETURNABLE][:5]
         if not candidates:
             dispatcher.utter_message(
@@ -182,26 +176,24 @@ class ActionAskOrderId(Action):
         return []
 
 
-class ActionAskReturnConfirmed(Action):
+class ActionAskReturnConfirmed(DeskAction):
     """Sums up what will happen and asks the customer to confirm."""
+
+    needs_customer = True
 
     def name(self) -> str:
         return "action_ask_return_confirmed"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, cid: str | None
     ) -> list[EventType]:
         order_id, reason = tracker.get_slot("order_id"), tracker.get_slot("return_reason")
         client = desk()
-        try:
-            check = await client.return_eligibility(customer_id(tracker), order_id, reason)
-            order = await client.order(customer_id(tracker), order_id)
-            policy = await client.policy()
-        except (DeskUnavailable, DeskRejected):
-            dispatcher.utter_message(text=SORRY_DESK_DOWN)
-            return []
+        check = await client.return_eligibility(cid, order_id, reason)
+        order = await client.order(cid, order_id)
+        policy = await client.policy()
         names = "、".join(order["item_names"])
-        lines = [f"请确认退货信息：", f"· 订单：{order_id}（{names}）",
+        lines = ["请确认退货信息：", f"· 订单：{order_id}（{names}）",
                  f"· 原因：{policy['reasons'][reason]}"]
         if reason == "wrong_item":
             lines.append(f"· 处理方式：为您补发商品，并补偿 {policy['returns']['wrong_item_coupon_yuan']} 元优惠券")
@@ -227,31 +219,33 @@ RESET_RETURN_FORM = [
 ]
 
 
-class ActionSubmitReturn(Action):
+class ActionSubmitReturn(DeskAction):
     def name(self) -> str:
         return "action_submit_return"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        await super().run(dispatcher, tracker, domain)
+        return RESET_RETURN_FORM  # whatever happened, the next return starts afresh
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, cid: str | None
+    ) -> None:
+        latest = tracker.latest_message or {}
         if tracker.get_slot("return_confirmed") is not True:
-            if (tracker.latest_message or {}).get("intent", {}).get("name") == "deny" or any(
-                w in ((tracker.latest_message or {}).get("text") or "") for w in CANCEL_WORDS
+            if latest.get("intent", {}).get("name") == "deny" or any(
+                w in (latest.get("text") or "") for w in CANCEL_WORDS
             ):
                 dispatcher.utter_message(text="好的，已为您取消本次退货申请。还有什么可以帮您？")
-            return RESET_RETURN_FORM
-        cid = customer_id(tracker)
+            return
         order_id, reason = tracker.get_slot("order_id"), tracker.get_slot("return_reason")
         try:
             ret = await desk().create_return(cid, order_id, reason)
-        except DeskRejected as exc:
+        except DeskRejected as exc:  # e.g. the order changed since the check
             dispatcher.utter_message(text=exc.message)
-            return RESET_RETURN_FORM
-        except DeskUnavailable:
-            dispatcher.utter_message(text=SORRY_DESK_DOWN)
-            return RESET_RETURN_FORM
+            return
         dispatcher.utter_message(text=describe_new_return(ret))
-        return RESET_RETURN_FORM
 
 
 def describe_new_return(ret: dict) -> str:
@@ -289,26 +283,17 @@ def describe_return(ret: dict) -> str:
     return head + "。"
 
 
-class ActionRefundStatus(Action):
+class ActionRefundStatus(DeskAction):
+    needs_customer = True
+
     def name(self) -> str:
         return "action_refund_status"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, cid: str | None
     ) -> list[EventType]:
-        cid = customer_id(tracker)
-        if not cid:
-            dispatcher.utter_message(text=ASK_PHONE)
-            return []
         order_id = latest_order_id(tracker)
-        try:
-            returns = await desk().returns(cid, order_id)
-        except DeskUnavailable:
-            dispatcher.utter_message(text=SORRY_DESK_DOWN)
-            return []
-        except DeskRejected as exc:
-            dispatcher.utter_message(text=exc.message)
-            return []
+        returns = await desk().returns(cid, order_id)
         if not returns:
             where = f"订单 {order_id} " if order_id else "您"
             dispatcher.utter_message(

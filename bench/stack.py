@@ -10,7 +10,6 @@ because these machines are shared and noisy.
 
 import argparse
 import json
-import os
 import signal
 import statistics
 import subprocess

@@ -2,7 +2,6 @@
 a fresh SQLite database and embedded Redis, the trained model."""
 
 import json
-import os
 import signal
 import subprocess
 import time

@@ -1,10 +1,7 @@
 """The product end to end: Rasa with the trained model, the action server and
 the desk, started by the same supervisor as `make run`."""
 
-import json
 import signal
-import time
-import urllib.request
 
 import psutil
 import pytest
