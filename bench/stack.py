@@ -10,20 +10,12 @@ because these machines are shared and noisy.
 
 import argparse
 import json
-import signal
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
 import psutil
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.support.servers import DESK_VENV, SERVICE_TOKEN, desk_env, free_port  # noqa: E402
+from harness import running_stack
 
 MESSAGES = [
     "我的快递到哪了", "请问怎么退货", "訂單DD260001000001到哪了？", "我有多少积分", "积分怎么用",
@@ -50,25 +42,20 @@ def rss_mb(proc: psutil.Process) -> float:
     return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20
 
 
+def process_name(proc: psutil.Process) -> str:
+    cmd = proc.cmdline()
+    if any("uvicorn" in part for part in cmd):
+        return "desk (uvicorn; embedded redis-server included)"
+    return "action server (rasa run actions)" if "actions" in cmd else "Rasa server (rasa run)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=200)
     args = parser.parse_args()
-    ports = {name: free_port() for name in ("rasa", "actions", "desk")}
-    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
-    env = desk_env(tmp, RASA_PORT=str(ports["rasa"]), ACTIONS_PORT=str(ports["actions"]),
-                   DESK_PORT=str(ports["desk"]), DESK_SERVICE_TOKEN=SERVICE_TOKEN, RUN_DIR=str(tmp))
-    log = open(tmp / "run.log", "w+b")
-    started = time.monotonic()
-    proc = subprocess.Popen([str(DESK_VENV / "bin" / "python"), "scripts/run.py"], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        while b"Ready in" not in (tmp / "run.log").read_bytes():
-            if proc.poll() is not None:
-                sys.exit("stack failed to start:\n" + (tmp / "run.log").read_text())
-            time.sleep(0.5)
-        ready_s = time.monotonic() - started
-        rasa = f"http://127.0.0.1:{ports['rasa']}"
+    with running_stack() as stack:
+        ready_s = stack.ready_seconds
+        rasa = stack.rasa
         for text in MESSAGES:  # warm-up
             call(f"{rasa}/model/parse", {"text": text})
         status = [call(f"{rasa}/status") for _ in range(args.calls)]
@@ -77,12 +64,8 @@ def main() -> None:
         greet = [call(hook, {"sender": f"b-greet-{i}", "message": "你好"}) for i in range(50)]
         track = [call(hook, {"sender": f"b-track-{i}", "message": "我的快递到哪了",
                              "metadata": {"customer_id": "C001"}}) for i in range(50)]
-        children = {p.cmdline()[1] if "uvicorn" in p.cmdline()[0] else " ".join(p.cmdline()[1:3]): p
-                    for p in psutil.Process(proc.pid).children()}
+        children = {process_name(p): p for p in psutil.Process(stack.proc.pid).children()}
         memory = {name: rss_mb(p) for name, p in children.items()}
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=60)
 
     base50, base95 = percentiles(status)
     print(f"\nStack ready after {ready_s:.1f} s (all three processes, from a cold start)\n")

@@ -1,0 +1,46 @@
+"""Start the whole product for a benchmark, like `make run`, on free ports and a scratch database."""
+
+import contextlib
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.support.servers import DESK_VENV, SERVICE_TOKEN, desk_env, free_port  # noqa: E402
+
+
+@dataclass
+class Running:
+    proc: subprocess.Popen
+    rasa: str
+    desk: str
+    ready_seconds: float
+
+
+@contextlib.contextmanager
+def running_stack(**env_extra: str) -> Iterator[Running]:
+    ports = {name: free_port() for name in ("rasa", "actions", "desk")}
+    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    env = desk_env(tmp, RASA_PORT=str(ports["rasa"]), ACTIONS_PORT=str(ports["actions"]),
+                   DESK_PORT=str(ports["desk"]), DESK_SERVICE_TOKEN=SERVICE_TOKEN, RUN_DIR=str(tmp),
+                   **env_extra)
+    log = open(tmp / "run.log", "w+b")
+    started = time.monotonic()
+    proc = subprocess.Popen([str(DESK_VENV / "bin" / "python"), "scripts/run.py"], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        while b"Ready in" not in (tmp / "run.log").read_bytes():
+            if proc.poll() is not None:
+                sys.exit("stack failed to start:\n" + (tmp / "run.log").read_text())
+            time.sleep(0.5)
+        yield Running(proc, f"http://127.0.0.1:{ports['rasa']}", f"http://127.0.0.1:{ports['desk']}",
+                      time.monotonic() - started)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
