@@ -13,14 +13,15 @@ RASA_VENV := .venv/rasa
 DESK_VENV := .venv/desk
 RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/current.tar.gz
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test install train test-rasa test-desk validate test-stories bench crossval clean
+.PHONY: help run test install browser train test-rasa test-desk validate test-stories bench crossval clean
 
 help:
 	@echo "make run    install what is missing, train if the data changed, start Rasa, actions and the desk"
 	@echo "make test   the same set-up, then the whole test suite"
 	@echo "make train  retrain the model if config, domain, data or bot/ changed"
-	@echo "make bench  NLU parse latency and memory (bench/)"
+	@echo "make bench  NLU parse latency, memory and handoff latency (bench/)"
 	@echo "make crossval  5-fold cross-validation of the NLU model (slow)"
 
 python310:
@@ -42,6 +43,14 @@ $(DESK_VENV)/.installed: requirements/desk.lock | python310
 
 install: $(RASA_VENV)/.installed $(DESK_VENV)/.installed
 
+# The browser tests drive Debian's chromium (Playwright cannot download
+# browsers here) and need CJK fonts, or Chinese renders as empty boxes.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		echo "==> chromium and fonts-noto-cjk (apt-get, needs root)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; \
+	fi
+
 # Trains only when the training inputs changed since the last model.
 train: $(RASA_VENV)/.installed
 	@RASA=$(RASA) scripts/train-if-changed
@@ -58,13 +67,14 @@ test-stories: train
 test-rasa: install train
 	$(RASA_VENV)/bin/python -m pytest tests/bot tests/actions
 
-test-desk: install train
+test-desk: install train browser
 	$(DESK_VENV)/bin/python -m pytest tests/handoff tests/e2e
 
 test: install train validate test-stories test-rasa test-desk
 
 bench: install train
 	$(DESK_VENV)/bin/python bench/stack.py
+	$(DESK_VENV)/bin/python bench/handoff_latency.py
 
 crossval: $(RASA_VENV)/.installed
 	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --out var/crossval

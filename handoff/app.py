@@ -1,20 +1,62 @@
 """The desk's FastAPI application. Start with: uvicorn --factory handoff.app:create_app"""
 
+import asyncio
+import contextlib
+import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from handoff import health
+from handoff.agents import routes as agent_routes
+from handoff.agents.service import ensure_seed_agents
+from handoff.console import routes as console_routes
+from handoff.console import ws as console_ws
+from handoff.conversations import relay
+from handoff.conversations import routes as chat_routes
+from handoff.conversations import ws as chat_ws
+from handoff.conversations.bot import BotClient
+from handoff.core.clock import utcnow
+from handoff.core.context import Desk
 from handoff.core.db import create_schema, make_engine
-from handoff.core.errors import DeskError
-from handoff.core.redis import connect_redis
+from handoff.core.errors import DeskError, describe_validation_error
+from handoff.core.realtime import Hub
+from handoff.core.redis import connect_async_redis, connect_redis
 from handoff.core.settings import Settings, get_settings
 from handoff.queue import routes as queue_routes
+from handoff.queue import service as queue
 from handoff.shop import routes as shop_routes
 from handoff.shop.policy import load_policy
 from handoff.shop.seed import seed_if_empty
+from handoff.web import routes as web_routes
+
+logger = logging.getLogger(__name__)
+
+
+def _maintain(desk: Desk, reconcile: bool) -> None:
+    with desk.session() as db:
+        if reconcile:
+            queue.reconcile(desk, db)
+        queue.flag_sla_breaches(desk, db, utcnow())
+
+
+async def maintenance(desk: Desk) -> None:
+    """Every few seconds: SLA flags, auto-assignment; every ~30 s: Redis against SQL."""
+    tick = 0
+    while True:
+        await asyncio.sleep(desk.settings.maintenance_seconds)
+        tick += 1
+        try:
+            await run_in_threadpool(_maintain, desk, tick % 15 == 0)
+            await relay.assign_and_pause(desk)
+        except Exception:  # keep the loop alive; the next tick retries
+            logger.exception("maintenance tick failed")
 
 
 @asynccontextmanager
@@ -26,12 +68,27 @@ async def lifespan(app: FastAPI):
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
     app.state.policy = load_policy(settings.shop_policy_file)
     app.state.redis, embedded_redis = connect_redis(settings)
-    if settings.seed_demo_data:
-        with app.state.session_factory() as db:
+    hub = Hub(connect_async_redis(settings, embedded_redis))
+    desk = Desk(settings=settings, session_factory=app.state.session_factory, redis=app.state.redis,
+                policy=app.state.policy, bot=BotClient(settings.rasa_urls, settings.bot_timeout_seconds),
+                hub=hub)
+    app.state.desk = desk
+    with desk.session() as db:
+        if settings.seed_demo_data:
             seed_if_empty(db)
+        ensure_seed_agents(db, settings.admin_username, settings.admin_password,
+                           settings.seed_demo_agents, settings.default_capacity, utcnow())
+        queue.reconcile(desk, db)  # Redis may have restarted, or been emptied
+    await hub.start()
+    loop = asyncio.create_task(maintenance(desk), name="maintenance")
     try:
         yield
     finally:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
+        await hub.stop()
+        await desk.bot.aclose()
         app.state.redis.close()
         if embedded_redis is not None:
             embedded_redis.stop()
@@ -42,16 +99,35 @@ async def _desk_error(_request: Request, exc: DeskError) -> JSONResponse:
     return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status_code)
 
 
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    detail = "；".join(dict.fromkeys(describe_validation_error(e) for e in errors))
+    return JSONResponse({"detail": detail, "code": "invalid", "errors": jsonable(errors)},
+                        status_code=422)
+
+
+def jsonable(errors: list[dict]) -> list[dict]:
+    return [{"loc": list(e.get("loc", ())), "type": e.get("type"), "msg": str(e.get("msg"))} for e in errors]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="客服工作台 Desk API",
-        description="Web chat, handoff queue, agent console and shop data for the Rasa bot.",
-        version="0.1.0",
+        description="Web chat, handoff queue, agent console and shop data for the Rasa bot. "
+                    "WebSocket protocols: docs/desk-api.md.",
+        version="0.2.0",
         lifespan=lifespan,
     )
-    app.state.settings = settings or get_settings()
+    app.state.settings = settings = settings or get_settings()
     app.add_exception_handler(DeskError, _desk_error)
-    app.include_router(health.router)
-    app.include_router(shop_routes.router)
-    app.include_router(queue_routes.router)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    # The widget runs on the shop's own pages: allow its origins for the chat API.
+    app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origin_list,
+                       allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-Chat-Token"])
+    for router in (health.router, shop_routes.router, queue_routes.router, agent_routes.router,
+                   chat_routes.router, chat_ws.router, console_routes.router, console_routes.pages,
+                   console_ws.router, web_routes.router, web_routes.demo):
+        app.include_router(router)
+    app.mount("/console/static", StaticFiles(directory=console_routes.STATIC, check_dir=False),
+              name="console-static")
     return app

@@ -39,11 +39,13 @@ async def _outcome(check) -> dict:
 async def healthz(request: Request) -> JSONResponse:
     settings = request.app.state.settings
     t = settings.health_timeout_seconds
-    names = ("database", "redis", "rasa", "action_server")
+    rasa = settings.rasa_urls
+    names = ["database", "redis"] + (["rasa"] if len(rasa) == 1 else [f"rasa_{i + 1}" for i in range(len(rasa))])
+    names.append("action_server")
     results = await asyncio.gather(
         _outcome(asyncio.to_thread(_check_database, request)),
         _outcome(asyncio.to_thread(_check_redis, request)),
-        _outcome(_check_http(f"{settings.rasa_url}/status", t)),
+        *(_outcome(_check_http(f"{url}/status", t)) for url in rasa),
         _outcome(_check_http(f"{settings.action_server_url}/health", t)),
     )
     parts = dict(zip(names, results))

@@ -29,6 +29,8 @@ def make_engine(url: str) -> Engine:
 
 def create_schema(engine: Engine) -> None:
     # Import every domain's models so that their tables are registered.
+    from handoff.agents import models as _agents  # noqa: F401
+    from handoff.conversations import models as _conversations  # noqa: F401
     from handoff.queue import models as _queue  # noqa: F401
     from handoff.shop import models as _shop  # noqa: F401
 

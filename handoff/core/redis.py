@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 
 from handoff.core.settings import Settings
 
@@ -49,6 +50,9 @@ class EmbeddedRedis:
     def client(self) -> Redis:
         return Redis(unix_socket_path=str(self.socket), decode_responses=True)
 
+    def async_client(self) -> AsyncRedis:
+        return AsyncRedis(unix_socket_path=str(self.socket), decode_responses=True)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()  # SIGTERM: redis saves and exits
@@ -65,3 +69,10 @@ def connect_redis(settings: Settings) -> tuple[Redis, EmbeddedRedis | None]:
         return Redis.from_url(settings.redis_url, decode_responses=True), None
     server = EmbeddedRedis(settings.embedded_redis_dir)
     return server.client(), server
+
+
+def connect_async_redis(settings: Settings, embedded: EmbeddedRedis | None) -> AsyncRedis:
+    """An asyncio client to the same server (for pub/sub)."""
+    if embedded is not None:
+        return embedded.async_client()
+    return AsyncRedis.from_url(settings.redis_url, decode_responses=True)

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     redis_url: str = Field("", validation_alias=AliasChoices("REDIS_URL", "DESK_REDIS_URL"))
     embedded_redis_dir: Path = REPO_ROOT / "var" / "redis"
 
+    # One Rasa server, or several separated by commas: a conversation always
+    # goes to the same one (chosen by a hash of its Rasa sender id).
     rasa_url: str = "http://localhost:5005"
     action_server_url: str = "http://localhost:5055"
     # How long /healthz waits for Rasa and the action server.
@@ -35,6 +37,45 @@ class Settings(BaseSettings):
     shop_policy_file: Path = REPO_ROOT / "handoff" / "shop" / "policy.yml"
     # Seed the demo shop (customers, orders, points) into an empty database.
     seed_demo_data: bool = True
+    # Demo only: GET /api/demo/sign signs a customer id for the demo shop page
+    # (a real shop signs on its own server). Off in production.
+    demo_mode: bool = True
+
+    # Web chat. The shop signs logged-in customer ids with this secret:
+    # hex(HMAC-SHA256(shop_secret, customer_id)).
+    shop_secret: str = "dev-shop-secret"
+    # How long the desk waits for the bot (Rasa + actions) before telling the
+    # customer it is slow and offering a human.
+    bot_timeout_seconds: float = 5.0
+    # Shop name shown in the welcome message.
+    shop_name: str = "悦购商城"
+    # Origins (comma-separated) of shop pages that embed the widget; "*" = any.
+    widget_origins: str = "*"
+
+    # Agents. The first admin is created on an empty database.
+    admin_username: str = "admin"
+    admin_password: str = "admin123"
+    seed_demo_agents: bool = True
+    session_hours: float = 12.0
+    default_capacity: int = 5
+
+    # Queue. Business hours in the shop's time zone, e.g. "09:00-21:00";
+    # "00:00-24:00" means always open.
+    business_hours: str = "09:00-21:00"
+    business_days: str = "1,2,3,4,5,6,7"  # ISO weekdays, Monday = 1
+    timezone: str = "Asia/Shanghai"
+    # Default handling time for the wait estimate until there is history.
+    default_handle_seconds: int = 180
+    # Period of the background loop (auto-assignment, SLA flags, Redis check).
+    maintenance_seconds: float = 2.0
+
+    @property
+    def widget_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.widget_origins.split(",") if o.strip()]
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [u.strip().rstrip("/") for u in self.rasa_url.split(",") if u.strip()]
 
 
 @lru_cache

@@ -1,4 +1,4 @@
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from handoff.core.clock import UtcDatetime
 from handoff.queue.models import HandoffReason, HandoffTopic
@@ -14,14 +14,24 @@ class HandoffCreate(BaseModel):
 
 
 class HandoffOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    """The request, and where the conversation stands now."""
 
     id: int
+    conversation_id: str
     sender_id: str
     customer_id: str | None
     channel: str
     reason: HandoffReason
     topic: HandoffTopic
     note: str
-    status: str
+    status: str  # queued | assigned | closed | after_hours
     created_at: UtcDatetime
+    state: str  # the conversation's: queued, with_agent, or bot (after hours)
+    group: str
+    group_name: str
+    position: int | None
+    eta_seconds: int | None
+    agents_online: int
+    open_now: bool
+    business_hours: str
+    agent_name: str | None

@@ -42,12 +42,22 @@ class PointsRules(BaseModel):
     max_share_of_order: float
 
 
+class ServiceLevels(BaseModel):
+    """First human reply, in minutes after the conversation was queued."""
+
+    general_minutes: int = 10
+    complaint_minutes: int = 120
+    # Tier name -> minutes; a tier listed here gets the stricter of the two.
+    tier_minutes: dict[str, int] = {}
+
+
 class Policy(BaseModel):
     returns: ReturnRules
     reasons: dict[str, str]
     shipping: ShippingRules
     tiers: list[Tier]
     points: PointsRules
+    sla: ServiceLevels = ServiceLevels()
 
     def tier_for_spend(self, spend_yuan: float) -> Tier:
         eligible = [t for t in self.tiers if spend_yuan >= t.min_spend]

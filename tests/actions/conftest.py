@@ -13,7 +13,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from tests.support.servers import SERVICE_TOKEN, ROOT, get_json, start_desk, stop
+from tests.support.servers import ROOT, SERVICE_TOKEN, get_json, start_desk, stop
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,9 @@ def settings(tmp_path) -> Settings:
         rasa_url="http://127.0.0.1:9",
         action_server_url="http://127.0.0.1:9",
         health_timeout_seconds=0.5,
+        bot_timeout_seconds=1.0,
+        business_hours="00:00-24:00",
+        maintenance_seconds=0.2,
     )
 
 
@@ -41,3 +44,63 @@ def db(client):
 
 def days(n: float) -> timedelta:
     return timedelta(days=n)
+
+
+class Staff:
+    """An agent's session on the test app (its own cookie, the app's client)."""
+
+    def __init__(self, client: TestClient, username: str, password: str) -> None:
+        self.client = client
+        response = client.post("/api/agents/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        self.id = response.json()["id"]
+        self.cookie = {"Cookie": f"desk_session={response.cookies['desk_session']}"}
+        client.cookies.clear()
+
+    def get(self, url: str, **kw):
+        return self.client.get(url, headers=self.cookie, **kw)
+
+    def post(self, url: str, json: dict | None = None):
+        return self.client.post(url, json=json or {}, headers=self.cookie)
+
+    def put(self, url: str, json: dict):
+        return self.client.put(url, json=json, headers=self.cookie)
+
+    def presence(self, value: str) -> None:
+        assert self.put("/api/agents/me/presence", {"presence": value}).status_code == 200
+
+
+def handoff(client: TestClient, sender: str, reason: str = "requested", topic: str = "general",
+            customer_id: str | None = None) -> dict:
+    """What action_handoff does: ask the desk for a human."""
+    response = client.post("/api/handoffs", json={"sender_id": sender, "reason": reason, "topic": topic,
+                                                  "customer_id": customer_id, "note": "转人工"})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+class Customer:
+    """A web chat customer: a conversation opened through the widget API."""
+
+    def __init__(self, client: TestClient, customer_id: str | None = None, signature: str | None = None):
+        response = client.post("/api/chat/conversations",
+                               json={"customer_id": customer_id, "signature": signature})
+        assert response.status_code == 201, response.text
+        self.client, self.opened = client, response.json()
+        self.id, self.token = self.opened["id"], self.opened["token"]
+        self.headers = {"X-Chat-Token": self.token}
+
+    @property
+    def sender(self) -> str:
+        return f"desk-{self.id}"
+
+    def say(self, text: str, **extra):
+        return self.client.post(f"/api/chat/conversations/{self.id}/messages",
+                                json={"text": text, **extra}, headers=self.headers)
+
+    def messages(self, after: int = 0) -> list[dict]:
+        return self.client.get(f"/api/chat/conversations/{self.id}/messages?after={after}",
+                               headers=self.headers).json()
+
+    def status(self) -> dict:
+        return self.client.get(f"/api/chat/conversations/{self.id}/status", headers=self.headers).json()

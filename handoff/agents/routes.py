@@ -1,0 +1,66 @@
+"""Log-in, presence and agent accounts."""
+
+from fastapi import APIRouter, Depends, Request, Response
+from redis import Redis
+from sqlalchemy.orm import Session
+
+from handoff.agents import service
+from handoff.agents.deps import COOKIE, current_admin, current_agent, current_supervisor
+from handoff.agents.models import Agent, Presence
+from handoff.agents.schemas import AgentCreate, AgentOut, AgentUpdate, LoginIn, PresenceIn
+from handoff.core.clock import utcnow
+from handoff.core.deps import get_app_settings, get_db, get_redis
+from handoff.core.settings import Settings
+from handoff.queue import dispatch
+
+router = APIRouter(prefix="/api/agents", tags=["agents"])
+
+
+@router.post("/login", response_model=AgentOut)
+def login(body: LoginIn, response: Response, request: Request, db: Session = Depends(get_db),
+          redis: Redis = Depends(get_redis), settings: Settings = Depends(get_app_settings)):
+    agent = service.authenticate(db, body.username, body.password)
+    token = service.open_session(redis, agent.id, settings.session_hours)
+    response.set_cookie(COOKIE, token, max_age=int(settings.session_hours * 3600), httponly=True,
+                        samesite="lax", secure=request.url.scheme == "https")
+    return service.agent_out(db, agent)
+
+
+@router.post("/logout", status_code=204)
+def logout(request: Request, response: Response, db: Session = Depends(get_db),
+           redis: Redis = Depends(get_redis)):
+    token = request.cookies.get(COOKIE)
+    agent_id = service.session_agent_id(redis, token)
+    if agent_id is not None:
+        service.set_presence(db, service.get_agent(db, agent_id), Presence.offline)
+    service.close_session(redis, token)
+    response.delete_cookie(COOKIE)
+
+
+@router.get("/me", response_model=AgentOut)
+def me(agent: Agent = Depends(current_agent), db: Session = Depends(get_db)):
+    return service.agent_out(db, agent)
+
+
+@router.put("/me/presence", response_model=AgentOut)
+def presence(body: PresenceIn, request: Request, agent: Agent = Depends(current_agent),
+             db: Session = Depends(get_db)):
+    service.set_presence(db, agent, body.presence)
+    if body.presence == Presence.online:
+        dispatch.assign_waiting(request.app.state.desk)
+    return service.agent_out(db, agent)
+
+
+@router.get("", response_model=list[AgentOut], dependencies=[Depends(current_supervisor)])
+def list_agents(db: Session = Depends(get_db)):
+    return service.list_agents(db)
+
+
+@router.post("", response_model=AgentOut, status_code=201, dependencies=[Depends(current_admin)])
+def create_agent(body: AgentCreate, db: Session = Depends(get_db)):
+    return service.agent_out(db, service.create_agent(db, body, utcnow()))
+
+
+@router.patch("/{agent_id}", response_model=AgentOut, dependencies=[Depends(current_admin)])
+def update_agent(agent_id: int, body: AgentUpdate, db: Session = Depends(get_db)):
+    return service.agent_out(db, service.update_agent(db, agent_id, body))

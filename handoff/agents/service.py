@@ -1,0 +1,174 @@
+"""Agents: accounts, log-in sessions, presence, canned responses."""
+
+import hashlib
+import secrets
+from datetime import datetime
+from functools import cache
+
+from redis import Redis
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from handoff.agents.models import Agent, CannedResponse, Presence, Role
+from handoff.agents.passwords import hash_password, verify_password
+from handoff.agents.schemas import AgentCreate, AgentOut, AgentUpdate, CannedIn
+from handoff.conversations.models import Conversation, State
+from handoff.core.errors import Conflict, NotFound, Unauthorized
+from handoff.queue.groups import GROUPS
+
+SESSION_KEY = "desk:session:"
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked for unknown user names too, so that timing does not reveal which exist."""
+    return hash_password(secrets.token_hex(8))
+
+
+def active_count(db: Session, agent_id: int) -> int:
+    return db.scalar(
+        select(func.count()).where(
+            Conversation.agent_id == agent_id, Conversation.state == State.with_agent
+        )
+    ) or 0
+
+
+def agent_out(db: Session, agent: Agent) -> AgentOut:
+    out = AgentOut.model_validate(agent)
+    out.active_count = active_count(db, agent.id)
+    return out
+
+
+def get_agent(db: Session, agent_id: int) -> Agent:
+    agent = db.get(Agent, agent_id)
+    if agent is None:
+        raise NotFound("客服不存在", "agent_not_found")
+    return agent
+
+
+def list_agents(db: Session) -> list[AgentOut]:
+    return [agent_out(db, a) for a in db.scalars(select(Agent).order_by(Agent.id))]
+
+
+def create_agent(db: Session, body: AgentCreate, now: datetime) -> Agent:
+    agent = Agent(
+        username=body.username, display_name=body.display_name,
+        password_hash=hash_password(body.password), role=body.role,
+        skills=body.skills, capacity=body.capacity, presence=Presence.offline,
+        active=True, created_at=now,
+    )
+    db.add(agent)
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        raise Conflict("用户名已存在", "username_taken") from None
+    return agent
+
+
+def update_agent(db: Session, agent_id: int, body: AgentUpdate) -> Agent:
+    agent = get_agent(db, agent_id)
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    if "password" in changes:
+        agent.password_hash = hash_password(changes.pop("password"))
+    for key, value in changes.items():
+        setattr(agent, key, value)
+    if agent.active is False:
+        agent.presence = Presence.offline
+    db.commit()
+    return agent
+
+
+def authenticate(db: Session, username: str, password: str) -> Agent:
+    agent = db.scalar(select(Agent).where(Agent.username == username))
+    if agent is None:
+        verify_password(password, _dummy_hash())
+        raise Unauthorized("用户名或密码错误", "bad_credentials")
+    if not verify_password(password, agent.password_hash) or not agent.active:
+        raise Unauthorized("用户名或密码错误", "bad_credentials")
+    return agent
+
+
+def _session_key(token: str) -> str:
+    return SESSION_KEY + hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(redis: Redis, agent_id: int, hours: float) -> str:
+    token = secrets.token_urlsafe(32)
+    redis.set(_session_key(token), agent_id, ex=int(hours * 3600))
+    return token
+
+
+def session_agent_id(redis: Redis, token: str | None) -> int | None:
+    if not token:
+        return None
+    value = redis.get(_session_key(token))
+    return int(value) if value else None
+
+
+def close_session(redis: Redis, token: str | None) -> None:
+    if token:
+        redis.delete(_session_key(token))
+
+
+def set_presence(db: Session, agent: Agent, presence: Presence) -> Agent:
+    agent.presence = presence
+    db.commit()
+    return agent
+
+
+def ensure_seed_agents(db: Session, admin_username: str, admin_password: str, demo: bool,
+                       capacity: int, now: datetime) -> None:
+    """On an empty database: the first admin, the demo agents and canned responses."""
+    if db.scalar(select(func.count()).select_from(Agent)):
+        return
+    people = [(admin_username, "管理员", admin_password, Role.admin, list(GROUPS))]
+    if demo:
+        people += [
+            ("xiaomei", "小美", "agent123", Role.agent, ["returns", "logistics", "general"]),
+            ("xiaoming", "小明", "agent123", Role.agent, ["points", "complaint", "general"]),
+            ("supervisor", "王主管", "super123", Role.supervisor, list(GROUPS)),
+        ]
+    for username, name, password, role, skills in people:
+        db.add(Agent(username=username, display_name=name, password_hash=hash_password(password),
+                     role=role, skills=skills, capacity=capacity, presence=Presence.offline,
+                     active=True, created_at=now))
+    for shortcut, title, text in DEFAULT_CANNED:
+        db.add(CannedResponse(shortcut=shortcut, title=title, text=text))
+    db.commit()
+
+
+DEFAULT_CANNED = [
+    ("/hi", "问候", "您好，我是人工客服，很高兴为您服务，请问有什么可以帮您？"),
+    ("/wait", "请稍等", "好的，正在为您查询，请稍等一下哦～"),
+    ("/wl", "物流催促", "已为您联系快递加急处理，有新的物流进展会第一时间通知您。"),
+    ("/th", "退货说明", "商品签收7天内、不影响二次销售可申请七天无理由退货，快递员会在24小时内上门取件。"),
+    ("/bye", "结束语", "感谢您的耐心，还有其他问题随时联系我们，祝您生活愉快！"),
+]
+
+
+def list_canned(db: Session) -> list[CannedResponse]:
+    return list(db.scalars(select(CannedResponse).order_by(CannedResponse.shortcut)))
+
+
+def save_canned(db: Session, body: CannedIn, canned_id: int | None = None) -> CannedResponse:
+    if canned_id is None:
+        canned = CannedResponse(**body.model_dump())
+        db.add(canned)
+    else:
+        canned = db.get(CannedResponse, canned_id)
+        if canned is None:
+            raise NotFound("快捷回复不存在", "canned_not_found")
+        for key, value in body.model_dump().items():
+            setattr(canned, key, value)
+    db.commit()
+    return canned
+
+
+def delete_canned(db: Session, canned_id: int) -> None:
+    canned = db.get(CannedResponse, canned_id)
+    if canned is None:
+        raise NotFound("快捷回复不存在", "canned_not_found")
+    db.delete(canned)
+    db.commit()

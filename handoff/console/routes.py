@@ -1,0 +1,167 @@
+"""The agent console's API (docs/desk-api.md) and its page."""
+
+from datetime import timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from handoff.agents import service as agents
+from handoff.agents.deps import current_agent
+from handoff.agents.models import Agent
+from handoff.agents.schemas import CannedIn, CannedOut
+from handoff.console import service
+from handoff.console.service import ConversationDetail, NoteOut, TagsIn, TextIn, TransferIn
+from handoff.conversations import relay
+from handoff.conversations import service as conversations
+from handoff.conversations.bot import BotUnavailable
+from handoff.conversations.schemas import ConsoleMessageOut, TicketOut
+from handoff.conversations.views import ConversationSummary, summary
+from handoff.core.clock import utcnow
+from handoff.core.context import Desk
+from handoff.core.deps import get_db
+from handoff.queue import service as queue
+from handoff.queue.groups import GROUPS
+
+STATIC = Path(__file__).parent / "static"
+router = APIRouter(prefix="/api/console", tags=["agent console"], dependencies=[Depends(current_agent)])
+pages = APIRouter(include_in_schema=False)
+
+
+def get_desk(request: Request) -> Desk:
+    return request.app.state.desk
+
+
+@pages.get("/console")
+def console_page():
+    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/groups")
+def groups():
+    return [{"key": key, "name": name} for key, name in GROUPS.items()]
+
+
+@router.get("/queue", response_model=list[ConversationSummary])
+def waiting(db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
+    now = utcnow()
+    return [summary(db, desk.policy, c, now) for c in queue.list_queue(db)]
+
+
+@router.get("/conversations", response_model=list[ConversationSummary])
+def list_conversations(scope: str = "mine", agent: Agent = Depends(current_agent),
+                       db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
+    return service.list_conversations(desk, db, agent, scope, utcnow())
+
+
+@router.get("/conversations/{conv_id}", response_model=ConversationDetail)
+async def conversation(conv_id: str, desk: Desk = Depends(get_desk)):
+    """The transcript with the context panel: handoff, NLU, slots, customer and orders."""
+    sender = await run_in_threadpool(_sender_of, desk, conv_id)
+    try:
+        tracker = await desk.bot.tracker(sender)
+        slots = {k: v for k, v in (tracker.get("slots") or {}).items() if v not in (None, [], "")}
+    except BotUnavailable:
+        slots = {}
+
+    def work():
+        with desk.session() as db:
+            return service.detail(desk, db, conv_id, slots, utcnow())
+
+    return await run_in_threadpool(work)
+
+
+def _sender_of(desk: Desk, conv_id: str) -> str:
+    with desk.session() as db:
+        return conversations.get_conversation(db, conv_id).rasa_sender_id
+
+
+@router.post("/conversations/{conv_id}/claim", response_model=ConversationSummary)
+async def claim(conv_id: str, agent: Agent = Depends(current_agent), desk: Desk = Depends(get_desk)):
+    def work():
+        with desk.session() as db:
+            conv = queue.claim(desk, db, conv_id, db.get(Agent, agent.id), utcnow())
+            return conv.rasa_sender_id, summary(db, desk.policy, conv, utcnow())
+
+    sender, out = await run_in_threadpool(work)
+    await relay.pause_bot(desk, sender)
+    return out
+
+
+@router.post("/conversations/{conv_id}/messages", response_model=ConsoleMessageOut, status_code=201)
+def reply(conv_id: str, body: TextIn, agent: Agent = Depends(current_agent),
+          db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
+    return service.reply(desk, db, conv_id, agent, body.text, utcnow())
+
+
+@router.post("/conversations/{conv_id}/notes", response_model=NoteOut, status_code=201)
+def note(conv_id: str, body: TextIn, agent: Agent = Depends(current_agent),
+         db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
+    return service.add_note(desk.redis, db, conv_id, agent, body.text, utcnow())
+
+
+@router.put("/conversations/{conv_id}/tags", response_model=ConversationSummary)
+def tags(conv_id: str, body: TagsIn, db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
+    return service.set_tags(desk, db, conv_id, body.tags, utcnow())
+
+
+@router.post("/conversations/{conv_id}/transfer", response_model=ConversationSummary)
+async def transfer(conv_id: str, body: TransferIn, agent: Agent = Depends(current_agent),
+                   desk: Desk = Depends(get_desk)):
+    def work():
+        with desk.session() as db:
+            return service.transfer(desk, db, conv_id, db.get(Agent, agent.id), body, utcnow())
+
+    out = await run_in_threadpool(work)
+    await relay.assign_and_pause(desk)
+    return out
+
+
+@router.post("/conversations/{conv_id}/resolve", response_model=ConversationSummary)
+async def resolve(conv_id: str, agent: Agent = Depends(current_agent), desk: Desk = Depends(get_desk)):
+    def work():
+        with desk.session() as db:
+            out = service.resolve(desk, db, conv_id, db.get(Agent, agent.id), utcnow())
+            return conversations.get_conversation(db, conv_id).rasa_sender_id, out
+
+    sender, out = await run_in_threadpool(work)
+    await relay.resume_bot(desk, sender)
+    await relay.assign_and_pause(desk)  # the agent has room for the next one
+    return out
+
+
+@router.get("/canned", response_model=list[CannedOut])
+def canned(db: Session = Depends(get_db)):
+    return agents.list_canned(db)
+
+
+@router.post("/canned", response_model=CannedOut, status_code=201)
+def add_canned(body: CannedIn, db: Session = Depends(get_db)):
+    return agents.save_canned(db, body)
+
+
+@router.put("/canned/{canned_id}", response_model=CannedOut)
+def edit_canned(canned_id: int, body: CannedIn, db: Session = Depends(get_db)):
+    return agents.save_canned(db, body, canned_id)
+
+
+@router.delete("/canned/{canned_id}", status_code=204)
+def delete_canned(canned_id: int, db: Session = Depends(get_db)):
+    agents.delete_canned(db, canned_id)
+
+
+@router.get("/tickets", response_model=list[TicketOut])
+def tickets(db: Session = Depends(get_db)):
+    return conversations.list_tickets(db)
+
+
+@router.get("/stats")
+def stats(db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
+    now = utcnow()
+    tz = ZoneInfo(desk.settings.timezone)
+    local_midnight = now.replace(tzinfo=timezone.utc).astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = local_midnight.astimezone(timezone.utc).replace(tzinfo=None)
+    return service.stats(db, now, start)

@@ -1,0 +1,90 @@
+"""The desk's client of the Rasa server(s).
+
+A conversation always goes to the same Rasa process (chosen by a stable hash
+of its sender id): Rasa's lock store is not safe across processes, so two
+processes answering one conversation lose messages (see DESIGN.md).
+"""
+
+import zlib
+from urllib.parse import quote
+
+import httpx
+
+
+class BotUnavailable(Exception):
+    """Rasa did not answer in time, or answered with an error."""
+
+
+class BotClient:
+    def __init__(self, urls: list[str], timeout: float) -> None:
+        if not urls:
+            raise ValueError("no Rasa URL configured")
+        self.urls = urls
+        self.timeout = timeout
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def url_for(self, sender_id: str) -> str:
+        return self.urls[zlib.crc32(sender_id.encode()) % len(self.urls)]
+
+    async def _call(self, method: str, url: str, **kwargs) -> httpx.Response:
+        try:
+            response = await self._http.request(method, url, **kwargs)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise BotUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        return response
+
+    async def send(self, sender_id: str, text: str, metadata: dict) -> list[dict]:
+        """The bot's replies to one customer message (REST channel)."""
+        response = await self._call(
+            "POST", f"{self.url_for(sender_id)}/webhooks/rest/webhook",
+            json={"sender": sender_id, "message": text, "metadata": metadata},
+        )
+        return response.json()
+
+    async def parse(self, sender_id: str, text: str) -> dict:
+        """NLU only: the conversation's dialogue is not touched."""
+        response = await self._call(
+            "POST", f"{self.url_for(sender_id)}/model/parse", json={"text": text}
+        )
+        return response.json()
+
+    async def tracker(self, sender_id: str) -> dict:
+        """Slots and latest message, without the event history."""
+        response = await self._call(
+            "GET", f"{self.url_for(sender_id)}/conversations/{quote(sender_id, safe='')}/tracker",
+            params={"include_events": "NONE"},
+        )
+        return response.json()
+
+    async def append_event(self, sender_id: str, event: dict) -> None:
+        await self._call(
+            "POST",
+            f"{self.url_for(sender_id)}/conversations/{quote(sender_id, safe='')}/tracker/events",
+            json=event, params={"include_events": "NONE"},
+        )
+
+    async def pause(self, sender_id: str) -> None:
+        await self.append_event(sender_id, {"event": "pause"})
+
+    async def resume(self, sender_id: str) -> None:
+        await self.append_event(sender_id, {"event": "resume"})
+
+
+def nlu_summary(parse: dict | None) -> dict | None:
+    """What the desk keeps of a parse result (tracker latest_message or /model/parse)."""
+    if not parse or not parse.get("intent"):
+        return None
+    intent = parse.get("intent") or {}
+    return {
+        "intent": intent.get("name"),
+        "confidence": round(float(intent.get("confidence") or 0.0), 4),
+        "entities": [
+            {"entity": e.get("entity"), "value": e.get("value")}
+            for e in parse.get("entities") or []
+        ],
+        "sentiment": parse.get("sentiment"),
+    }

@@ -1,0 +1,48 @@
+"""Live events about conversations, published after the change is committed."""
+
+from redis import Redis
+
+from handoff.conversations.models import Conversation, Message, Note
+from handoff.conversations.service import console_message_out
+from handoff.core.realtime import publish
+
+
+def message_added(redis: Redis, conv: Conversation, message: Message, names: dict[int, str]) -> None:
+    body = console_message_out(message, names).model_dump(mode="json")
+    # The customer's socket strips "nlu" before sending.
+    publish(redis, f"conv:{conv.id}", {"type": "message", "message": body})
+    publish(redis, "console", {"type": "message", "conversation_id": conv.id,
+                               "agent_id": conv.agent_id, "message": body})
+
+
+def message_understood(redis: Redis, conv: Conversation, message: Message, names: dict[int, str]) -> None:
+    """The bot's reading of a customer message arrived after the message itself."""
+    body = console_message_out(message, names).model_dump(mode="json")
+    publish(redis, "console", {"type": "message", "conversation_id": conv.id,
+                               "agent_id": conv.agent_id, "message": body})
+
+
+def note_added(redis: Redis, conv: Conversation, note: Note, agent_name: str) -> None:
+    publish(redis, "console", {
+        "type": "note", "conversation_id": conv.id, "agent_id": conv.agent_id,
+        "note": {"id": note.id, "agent_name": agent_name, "text": note.text,
+                 "created_at": note.created_at.isoformat() + "Z"},
+    })
+
+
+def state_changed(redis: Redis, conv: Conversation, previous_agent_id: int | None = None) -> None:
+    publish(redis, f"conv:{conv.id}", {"type": "state", "state": conv.state.value})
+    publish(redis, "console", {"type": "conversation", "conversation_id": conv.id,
+                               "agent_id": conv.agent_id, "previous_agent_id": previous_agent_id})
+
+
+def queue_changed(redis: Redis) -> None:
+    """Positions may have moved: consoles refetch the queue, waiting customers get a new status."""
+    publish(redis, "queue", {"type": "queue"})
+
+
+def typing(redis: Redis, conv: Conversation, role: str) -> None:
+    publish(redis, f"conv:{conv.id}", {"type": "typing", "role": role})
+    if role == "customer":
+        publish(redis, "console", {"type": "typing", "conversation_id": conv.id,
+                                   "agent_id": conv.agent_id})

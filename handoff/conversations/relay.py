@@ -1,0 +1,195 @@
+"""The bot side of a conversation: customer message in, bot replies out.
+
+In state ``bot`` (and ``queued``: the bot keeps answering routine questions
+while the customer waits) a customer message goes to Rasa with the
+customer's metadata and the replies go back to the customer. With an agent,
+the bot is paused and the message only goes through NLU, so that the
+console shows its intent and sentiment. If Rasa does not answer within
+``bot_timeout_seconds`` the customer gets an apology and the offer of a
+human; their message is already stored, so nothing is lost.
+"""
+
+import asyncio
+import logging
+import weakref
+
+from starlette.concurrency import run_in_threadpool
+
+from handoff.conversations import events
+from handoff.conversations import service as conversations
+from handoff.conversations.bot import BotUnavailable, nlu_summary
+from handoff.conversations.models import Message, Role, State
+from handoff.conversations.schemas import MessageOut
+from handoff.core.clock import utcnow
+from handoff.core.context import Desk
+from handoff.queue import dispatch
+from handoff.queue import service as queue
+from handoff.queue.models import HandoffReason, HandoffTopic
+from handoff.queue.schemas import HandoffCreate
+
+logger = logging.getLogger(__name__)
+
+HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
+BOT_DOWN = ("抱歉，智能助手暂时没有响应，您的消息已经记录下来了。"
+            "您可以稍后再试，或者点击“转人工”由客服为您处理。")
+
+# One bot turn at a time per conversation in this process (the replies of
+# two quick messages must not interleave).
+_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+
+
+def _lock(conv_id: str) -> asyncio.Lock:
+    lock = _locks.get(conv_id)
+    if lock is None:
+        lock = asyncio.Lock()
+        _locks[conv_id] = lock
+    return lock
+
+
+def welcome(shop_name: str) -> tuple[str, list[dict]]:
+    text = (f"您好，欢迎来到{shop_name}！我是智能客服小悦，可以帮您查物流、办理退换货、查询积分。"
+            "请直接输入您的问题，需要人工客服时说“转人工”就好。")
+    buttons = [
+        {"title": "查物流", "payload": "/track_order"},
+        {"title": "退换货", "payload": "/request_return"},
+        {"title": "查积分", "payload": "/query_points"},
+        HUMAN_BUTTON,
+    ]
+    return text, buttons
+
+
+def open_conversation(desk: Desk, channel: str, customer_id: str | None) -> tuple:
+    """A new conversation with its welcome message: (conversation, token, messages)."""
+    now = utcnow()
+    with desk.session() as db:
+        conv, token = conversations.create_conversation(db, channel, customer_id, now)
+        text, buttons = welcome(desk.settings.shop_name)
+        message = conversations.add_message(db, conv, Role.bot, text, now, buttons=buttons)
+        db.commit()
+        return conv, token, [conversations.message_out(message)]
+
+
+def _store_customer_message(desk: Desk, conv_id: str, text: str, client_id: str | None):
+    now = utcnow()
+    with desk.session() as db:
+        conv = conversations.get_conversation(db, conv_id)
+        message, created = conversations.add_customer_message(db, conv, text, client_id, now)
+        if created:
+            if conv.state == State.closed:  # the customer writes again: back to the bot
+                conv.state = State.bot
+                db.commit()
+                events.state_changed(desk.redis, conv)
+            events.message_added(desk.redis, conv, message, {})
+            if conv.state != State.with_agent:
+                events.typing(desk.redis, conv, "bot")
+        tier = queue.customer_tier(desk, db, conv.customer_id, now)
+        metadata = {"customer_id": conv.customer_id, "channel": conv.channel,
+                    "tier": tier, "conversation_id": conv.id}
+        return (conversations.message_out(message), created, conv.state, conv.rasa_sender_id,
+                metadata, message.id)
+
+
+def _store_nlu(desk: Desk, conv_id: str, message_id: int, nlu: dict | None) -> None:
+    if nlu is None:
+        return
+    with desk.session() as db:
+        message = db.get(Message, message_id)
+        message.nlu = nlu
+        db.commit()
+        conv = conversations.get_conversation(db, conv_id)
+        events.message_understood(desk.redis, conv, message, {})
+
+
+def _store_replies(desk: Desk, conv_id: str, replies: list[dict] | None) -> tuple[list[MessageOut], State]:
+    now = utcnow()
+    with desk.session() as db:
+        conv = conversations.get_conversation(db, conv_id)
+        stored: list[Message] = []
+        if replies is None:
+            stored.append(conversations.add_message(db, conv, Role.system, BOT_DOWN, now,
+                                                    buttons=[HUMAN_BUTTON]))
+        for reply in replies or []:
+            text = reply.get("text") or reply.get("image") or ""
+            buttons = [{"title": str(b.get("title", ""))[:64], "payload": str(b.get("payload", ""))[:500]}
+                       for b in reply.get("buttons") or []]
+            if text or buttons:
+                stored.append(conversations.add_message(db, conv, Role.bot, text, now, buttons=buttons))
+        db.commit()
+        for message in stored:
+            events.message_added(desk.redis, conv, message, {})
+        return [conversations.message_out(m) for m in stored], conv.state
+
+
+def _handoff_without_bot(desk: Desk, conv_id: str) -> list[MessageOut]:
+    """The customer pressed 转人工 while the bot is down: the desk queues them itself."""
+    now = utcnow()
+    with desk.session() as db:
+        conv = conversations.get_conversation(db, conv_id)
+        out = queue.request_handoff(desk, db, HandoffCreate(
+            sender_id=conv.rasa_sender_id, customer_id=conv.customer_id, channel=conv.channel,
+            reason=HandoffReason.fallback, topic=HandoffTopic.general,
+            note="智能助手无响应，客户要求转人工"), now)
+        text = ("已为您转接人工客服，请稍候。" if out.open_now
+                else f"现在是非工作时间（{out.business_hours}），您可以留言，客服上班后会尽快联系您。")
+        conv = conversations.get_conversation(db, conv_id)
+        message = conversations.add_message(db, conv, Role.system, text, now)
+        db.commit()
+        events.message_added(desk.redis, conv, message, {})
+        return [conversations.message_out(message)]
+
+
+async def pause_bot(desk: Desk, sender_id: str) -> None:
+    try:
+        await desk.bot.pause(sender_id)
+    except BotUnavailable as exc:  # the desk does not forward to the bot anyway
+        logger.warning("could not pause the bot for %s: %s", sender_id, exc)
+
+
+async def resume_bot(desk: Desk, sender_id: str) -> None:
+    try:
+        await desk.bot.resume(sender_id)
+    except BotUnavailable as exc:
+        logger.warning("could not resume the bot for %s: %s", sender_id, exc)
+
+
+async def assign_and_pause(desk: Desk) -> None:
+    for _conv_id, _agent_id, sender_id in await run_in_threadpool(dispatch.assign_waiting, desk):
+        await pause_bot(desk, sender_id)
+
+
+async def handle_customer_message(desk: Desk, conv_id: str, text: str, payload: str | None,
+                                  client_id: str | None) -> tuple[MessageOut, list[MessageOut]]:
+    """Store the customer's message, then let the bot answer or the agent see it."""
+    async with _lock(conv_id):
+        message, created, state, sender, metadata, message_id = await run_in_threadpool(
+            _store_customer_message, desk, conv_id, text.strip(), client_id)
+        if not created:  # a resend of something already handled
+            return message, []
+        bot_text = payload if payload and payload.startswith("/") else text.strip()
+        if state == State.with_agent:
+            try:
+                nlu = nlu_summary(await desk.bot.parse(sender, text.strip()))
+            except BotUnavailable:
+                nlu = None
+            await run_in_threadpool(_store_nlu, desk, conv_id, message_id, nlu)
+            return message, []
+        replies: list[dict] | None
+        nlu = None
+        try:
+            replies = await desk.bot.send(sender, bot_text, metadata)
+            nlu = nlu_summary((await desk.bot.tracker(sender)).get("latest_message"))
+        except BotUnavailable as exc:
+            logger.warning("bot did not answer %s: %s", conv_id, exc)
+            replies = None
+        await run_in_threadpool(_store_nlu, desk, conv_id, message_id, nlu)
+        if replies is None and bot_text == HUMAN_BUTTON["payload"]:
+            out = await run_in_threadpool(_handoff_without_bot, desk, conv_id)
+            state = State.queued
+        else:
+            out, state = await run_in_threadpool(_store_replies, desk, conv_id, replies)
+        if state == State.queued:
+            # Handed off during this turn: assign it now that Rasa has released
+            # the conversation (pausing the bot inside the turn would deadlock
+            # on Rasa's conversation lock).
+            await assign_and_pause(desk)
+        return message, out

@@ -1,0 +1,92 @@
+"""Web chat API for the widget (and any front end a shop builds)."""
+
+from fastapi import APIRouter, Depends, Header, Request
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from handoff.conversations import relay
+from handoff.conversations import service as conversations
+from handoff.conversations.schemas import (
+    ConversationOpened,
+    ConversationOut,
+    CustomerMessageIn,
+    MessageOut,
+    OpenConversation,
+    QueueStatus,
+    SentMessage,
+    TicketIn,
+    TicketOut,
+)
+from handoff.core.clock import utcnow
+from handoff.core.context import Desk
+from handoff.core.deps import get_db
+from handoff.queue import service as queue
+
+router = APIRouter(prefix="/api/chat", tags=["web chat"])
+
+
+def get_desk(request: Request) -> Desk:
+    return request.app.state.desk
+
+
+@router.post("/conversations", response_model=ConversationOpened, status_code=201)
+async def open_conversation(body: OpenConversation, desk: Desk = Depends(get_desk)):
+    """Open a conversation. A signed customer id makes it the shop's customer; else anonymous."""
+    customer_id = conversations.verified_customer(desk.settings.shop_secret, body.customer_id, body.signature)
+
+    def work():
+        with desk.session() as db:
+            customer = conversations.customer_ref(db, desk.policy, customer_id, utcnow())
+        conv, token, messages = relay.open_conversation(
+            desk, body.channel, customer.id if customer else None)
+        return ConversationOpened(id=conv.id, token=token, state=conv.state.value,
+                                  customer=customer, messages=messages)
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/conversations/{conv_id}", response_model=ConversationOut)
+def get_conversation(conv_id: str, x_chat_token: str | None = Header(default=None),
+                     db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
+    conv = conversations.authorize(db, conv_id, x_chat_token)
+    return ConversationOut(id=conv.id, state=conv.state.value,
+                           customer=conversations.customer_ref(db, desk.policy, conv.customer_id, utcnow()),
+                           status=queue.status(desk, db, conv))
+
+
+@router.get("/conversations/{conv_id}/messages", response_model=list[MessageOut])
+def list_messages(conv_id: str, after: int = 0, x_chat_token: str | None = Header(default=None),
+                  db: Session = Depends(get_db)):
+    conversations.authorize(db, conv_id, x_chat_token)
+    messages = conversations.messages_after(db, conv_id, after)
+    names = conversations.agent_names(db, messages)
+    return [conversations.message_out(m, names) for m in messages]
+
+
+@router.post("/conversations/{conv_id}/messages", response_model=SentMessage, status_code=201)
+async def send_message(conv_id: str, body: CustomerMessageIn,
+                       x_chat_token: str | None = Header(default=None), desk: Desk = Depends(get_desk)):
+    """Store the customer's message and wait for the answers (bot replies or a notice)."""
+
+    def check():
+        with desk.session() as db:
+            conversations.authorize(db, conv_id, x_chat_token)
+
+    await run_in_threadpool(check)
+    message, replies = await relay.handle_customer_message(
+        desk, conv_id, body.text, body.payload, body.client_id)
+    return SentMessage(message=message, replies=replies)
+
+
+@router.get("/conversations/{conv_id}/status", response_model=QueueStatus)
+def get_status(conv_id: str, x_chat_token: str | None = Header(default=None),
+               db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
+    return queue.status(desk, db, conversations.authorize(db, conv_id, x_chat_token))
+
+
+@router.post("/conversations/{conv_id}/tickets", response_model=TicketOut, status_code=201)
+def leave_message(conv_id: str, body: TicketIn, x_chat_token: str | None = Header(default=None),
+                  db: Session = Depends(get_db)):
+    """Leave a message for the team (留言) when nobody can answer now."""
+    conv = conversations.authorize(db, conv_id, x_chat_token)
+    return conversations.create_ticket(db, conv, body.text, body.contact, utcnow())

@@ -1,0 +1,114 @@
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from handoff.core.clock import UtcDatetime
+
+
+class Button(BaseModel):
+    title: str
+    payload: str
+
+
+class MessageOut(BaseModel):
+    """A message as the customer sees it."""
+
+    id: int
+    seq: int
+    role: str
+    text: str
+    buttons: list[Button] = []
+    agent_name: str | None = None
+    client_id: str | None = None
+    created_at: UtcDatetime
+
+
+class ConsoleMessageOut(MessageOut):
+    """A message as an agent sees it: with what the bot understood."""
+
+    nlu: dict | None = None
+
+
+class CustomerRef(BaseModel):
+    id: str
+    name: str
+    tier: str
+
+
+class QueueInfo(BaseModel):
+    position: int
+    eta_seconds: int
+    group: str
+    group_name: str
+    agents_online: int
+    open_now: bool
+
+
+class AgentRef(BaseModel):
+    name: str
+
+
+class QueueStatus(BaseModel):
+    state: str
+    # Nobody can answer now (no agent online, or outside business hours):
+    # offer the customer to leave a message (POST .../tickets).
+    offer_ticket: bool = False
+    queue: QueueInfo | None = None
+    agent: AgentRef | None = None
+
+
+class OpenConversation(BaseModel):
+    customer_id: str | None = Field(default=None, max_length=16)
+    signature: str | None = Field(default=None, max_length=128)
+    channel: str = Field(default="web", pattern=r"^[a-z_]{1,16}$")
+
+
+class ConversationOpened(BaseModel):
+    id: str
+    token: str
+    state: str
+    customer: CustomerRef | None
+    messages: list[MessageOut]
+
+
+class ConversationOut(BaseModel):
+    id: str
+    state: str
+    customer: CustomerRef | None
+    status: QueueStatus
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("消息不能为空")
+    return value
+
+
+class CustomerMessageIn(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+    payload: str | None = Field(default=None, max_length=500)
+    client_id: str | None = Field(default=None, max_length=64)
+
+    _text = field_validator("text")(_not_blank)
+
+
+class SentMessage(BaseModel):
+    message: MessageOut
+    replies: list[MessageOut]
+
+
+class TicketIn(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+    contact: str = Field(default="", max_length=64)
+
+    _text = field_validator("text")(_not_blank)
+
+
+class TicketOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    conversation_id: str
+    customer_id: str | None = None
+    text: str
+    contact: str
+    status: str
+    created_at: UtcDatetime

@@ -1,0 +1,160 @@
+"""Conversations and messages: plain functions over a database session.
+
+Publishing to live listeners happens after the commit (see events.py), so a
+listener never sees something that is not in SQL.
+"""
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from handoff.agents.models import Agent
+from handoff.conversations.models import Conversation, Message, Role, State, Ticket
+from handoff.conversations.schemas import ConsoleMessageOut, CustomerRef, MessageOut
+from handoff.core.errors import DeskError, Forbidden, NotFound
+from handoff.shop import service as shop
+from handoff.shop.policy import Policy
+
+
+def sign_customer(secret: str, customer_id: str) -> str:
+    """What a shop's server gives its page: hex HMAC-SHA256 of the customer id."""
+    return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
+
+
+def verified_customer(secret: str, customer_id: str | None, signature: str | None) -> str | None:
+    """The customer id when its signature is right; None (anonymous) otherwise."""
+    if not customer_id or not signature:
+        return None
+    return customer_id if hmac.compare_digest(sign_customer(secret, customer_id), signature) else None
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_conversation(db: Session, channel: str, customer_id: str | None, now: datetime,
+                        rasa_sender_id: str | None = None) -> tuple[Conversation, str]:
+    """A new conversation and the secret token that gives access to it."""
+    conv_id = "c_" + secrets.token_hex(8)
+    token = secrets.token_urlsafe(24)
+    conv = Conversation(
+        id=conv_id, token_hash=_hash_token(token), channel=channel, customer_id=customer_id,
+        rasa_sender_id=rasa_sender_id or f"desk-{conv_id}", state=State.bot, tags=[],
+        last_seq=0, priority=0, sla_breached=False, handoff_note="",
+        created_at=now, last_activity_at=now,
+    )
+    db.add(conv)
+    db.flush()
+    return conv, token
+
+
+def get_conversation(db: Session, conv_id: str) -> Conversation:
+    conv = db.get(Conversation, conv_id)
+    if conv is None:
+        raise NotFound("会话不存在", "conversation_not_found")
+    return conv
+
+
+def authorize(db: Session, conv_id: str, token: str | None) -> Conversation:
+    """The conversation, if the token is its own (403 otherwise, 404 if unknown)."""
+    conv = get_conversation(db, conv_id)
+    if not token or not conv.token_hash or not hmac.compare_digest(conv.token_hash, _hash_token(token)):
+        raise Forbidden("无权访问该会话", "not_your_conversation")
+    return conv
+
+
+def by_sender(db: Session, rasa_sender_id: str) -> Conversation | None:
+    return db.scalar(select(Conversation).where(Conversation.rasa_sender_id == rasa_sender_id))
+
+
+def add_message(db: Session, conv: Conversation, role: Role, text: str, now: datetime, *,
+                buttons: list[dict] | None = None, agent_id: int | None = None,
+                client_id: str | None = None, nlu: dict | None = None) -> Message:
+    """Append a message with the conversation's next sequence number (not committed)."""
+    seq = db.execute(
+        update(Conversation).where(Conversation.id == conv.id)
+        .values(last_seq=Conversation.last_seq + 1, last_activity_at=now)
+        .returning(Conversation.last_seq)
+    ).scalar_one()
+    conv.last_seq = seq
+    message = Message(conversation_id=conv.id, seq=seq, role=role, text=text,
+                      buttons=buttons or [], agent_id=agent_id, client_id=client_id,
+                      nlu=nlu, created_at=now)
+    db.add(message)
+    db.flush()
+    return message
+
+
+def add_customer_message(db: Session, conv: Conversation, text: str, client_id: str | None,
+                         now: datetime) -> tuple[Message, bool]:
+    """Store the customer's message once per client_id: (message, newly stored)."""
+    if client_id:
+        existing = db.scalar(select(Message).where(
+            Message.conversation_id == conv.id, Message.client_id == client_id))
+        if existing is not None:
+            return existing, False
+    try:
+        message = add_message(db, conv, Role.customer, text, now, client_id=client_id)
+        db.commit()
+    except IntegrityError:  # the same client_id raced in through another socket
+        db.rollback()
+        existing = db.scalar(select(Message).where(
+            Message.conversation_id == conv.id, Message.client_id == client_id))
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+def messages_after(db: Session, conv_id: str, after: int, limit: int = 500) -> list[Message]:
+    return list(db.scalars(
+        select(Message).where(Message.conversation_id == conv_id, Message.seq > after)
+        .order_by(Message.seq).limit(limit)
+    ))
+
+
+def agent_names(db: Session, messages: list[Message]) -> dict[int, str]:
+    ids = {m.agent_id for m in messages if m.agent_id is not None}
+    if not ids:
+        return {}
+    return dict(db.execute(select(Agent.id, Agent.display_name).where(Agent.id.in_(ids))).all())
+
+
+def message_out(message: Message, names: dict[int, str] | None = None) -> MessageOut:
+    return MessageOut(
+        id=message.id, seq=message.seq, role=message.role.value, text=message.text,
+        buttons=message.buttons or [], client_id=message.client_id,
+        agent_name=(names or {}).get(message.agent_id) if message.agent_id else None,
+        created_at=message.created_at,
+    )
+
+
+def console_message_out(message: Message, names: dict[int, str] | None = None) -> ConsoleMessageOut:
+    return ConsoleMessageOut(**message_out(message, names).model_dump(), nlu=message.nlu)
+
+
+def customer_ref(db: Session, policy: Policy, customer_id: str | None, now: datetime) -> CustomerRef | None:
+    if not customer_id:
+        return None
+    try:
+        profile = shop.customer_profile(db, policy, customer_id, now)
+    except DeskError:  # an id the shop does not know: show it as anonymous
+        return None
+    return CustomerRef(id=profile.customer_id, name=profile.name, tier=profile.tier.name)
+
+
+def create_ticket(db: Session, conv: Conversation, text: str, contact: str, now: datetime) -> Ticket:
+    ticket = Ticket(conversation_id=conv.id, customer_id=conv.customer_id, text=text.strip(),
+                    contact=contact.strip(), status="open", created_at=now)
+    db.add(ticket)
+    db.commit()
+    return ticket
+
+
+def list_tickets(db: Session, status: str = "open") -> list[Ticket]:
+    return list(db.scalars(select(Ticket).where(Ticket.status == status).order_by(Ticket.created_at)))

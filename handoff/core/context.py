@@ -1,0 +1,31 @@
+"""The desk's long-lived parts, built once by the app's lifespan.
+
+Routes get it from ``request.app.state.desk``; background loops and services
+that open their own database sessions take it as an argument.
+"""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from redis import Redis
+from sqlalchemy.orm import Session, sessionmaker
+
+from handoff.core.settings import Settings
+from handoff.shop.policy import Policy
+
+if TYPE_CHECKING:
+    from handoff.conversations.bot import BotClient
+    from handoff.core.realtime import Hub
+
+
+@dataclass
+class Desk:
+    settings: Settings
+    session_factory: sessionmaker
+    redis: Redis
+    policy: Policy
+    bot: "BotClient"
+    hub: "Hub"
+
+    def session(self) -> Session:
+        return self.session_factory()

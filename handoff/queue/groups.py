@@ -1,0 +1,21 @@
+"""Skill groups (one queue each) and handoff reasons, with their Chinese names."""
+
+GROUPS: dict[str, str] = {
+    "returns": "退换货",
+    "logistics": "物流",
+    "points": "积分会员",
+    "complaint": "投诉",
+    "general": "综合",
+}
+
+REASONS: dict[str, str] = {
+    "requested": "客户要求转人工",
+    "complaint": "投诉",
+    "negative_sentiment": "客户情绪激动",
+    "fallback": "机器人未能解答",
+    "policy": "规则要求人工处理",
+}
+
+
+def group_for_topic(topic: str) -> str:
+    return topic if topic in GROUPS else "general"

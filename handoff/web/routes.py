@@ -1,0 +1,38 @@
+"""The demo shop page, the embeddable widget script, and demo id signing."""
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
+
+from handoff.conversations.service import customer_ref, sign_customer
+from handoff.core.clock import utcnow
+from handoff.core.deps import get_db
+from handoff.core.errors import NotFound
+
+STATIC = Path(__file__).parent / "static"
+router = APIRouter(include_in_schema=False)
+demo = APIRouter(prefix="/api/demo", tags=["demo"])
+
+
+@router.get("/")
+def shop_page():
+    return FileResponse(STATIC / "shop.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/widget.js")
+def widget_script():
+    return FileResponse(STATIC / "widget.js", media_type="application/javascript",
+                        headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
+
+
+@demo.get("/sign")
+def sign(customer_id: str, request: Request, db: Session = Depends(get_db)):
+    """Demo only (DESK_DEMO_MODE): what a shop's own server does for a logged-in customer."""
+    settings = request.app.state.settings
+    customer = customer_ref(db, request.app.state.desk.policy, customer_id, utcnow())
+    if not settings.demo_mode or customer is None:
+        raise NotFound("没有该顾客", "customer_not_found")
+    return {"customer_id": customer.id, "signature": sign_customer(settings.shop_secret, customer.id),
+            "name": customer.name, "tier": customer.tier}

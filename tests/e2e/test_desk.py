@@ -1,0 +1,68 @@
+"""The desk with the real bot: web chat through Rasa and the action server,
+handoff to an agent, the bot paused while the agent answers, then back."""
+
+import httpx
+import pytest
+
+from handoff.conversations.service import sign_customer
+
+
+class WebCustomer:
+    def __init__(self, desk: str, customer_id: str | None = None) -> None:
+        self.http = httpx.Client(base_url=desk, timeout=30)
+        body = {"customer_id": customer_id, "signature": sign_customer("dev-shop-secret", customer_id)} \
+            if customer_id else {}
+        opened = self.http.post("/api/chat/conversations", json=body).json()
+        self.id, self.http.headers["X-Chat-Token"] = opened["id"], opened["token"]
+
+    def say(self, text: str, payload: str | None = None) -> list[dict]:
+        response = self.http.post(f"/api/chat/conversations/{self.id}/messages",
+                                  json={"text": text, "payload": payload})
+        assert response.status_code == 201, response.text
+        return response.json()["replies"]
+
+
+@pytest.fixture
+def agent(stack):
+    http = httpx.Client(base_url=stack.desk, timeout=30)
+    assert http.post("/api/agents/login", json={"username": "xiaomei", "password": "agent123"}).status_code == 200
+    yield http
+    http.put("/api/agents/me/presence", json={"presence": "offline"})
+
+
+def tracker(stack, conv_id: str) -> dict:
+    return httpx.get(f"{stack.rasa}/conversations/desk-{conv_id}/tracker", timeout=10).json()
+
+
+def test_the_bot_answers_in_web_chat_with_the_customers_data(stack, agent):
+    customer = WebCustomer(stack.desk, "C001")
+    replies = customer.say("我的快递到哪了 DD260001000001")
+    assert "DD260001000001" in " ".join(r["text"] for r in replies)
+    detail = agent.get(f"/api/console/conversations/{customer.id}").json()
+    (said,) = [m for m in detail["messages"] if m["role"] == "customer"]
+    assert said["nlu"]["intent"] == "track_order" and said["nlu"]["confidence"] > 0.5
+    assert {"entity": "order_id", "value": "DD260001000001"} in said["nlu"]["entities"]
+    assert detail["slots"]["customer_id"] == "C001"
+
+
+def test_handoff_agent_reply_and_back_to_the_bot(stack, agent):
+    customer = WebCustomer(stack.desk, "C003")
+    customer.say("DD260003000001 怎么还没到")
+    replies = customer.say("转人工")
+    told = " ".join(r["text"] for r in replies)
+    assert "已为您转接" in told, told
+    queue = agent.get("/api/console/queue").json()
+    item = next(i for i in queue if i["id"] == customer.id)
+    assert item["reason"] == "requested" and item["topic"] == "logistics"
+    assert agent.post(f"/api/console/conversations/{customer.id}/claim").status_code == 200
+    assert tracker(stack, customer.id)["paused"] is True
+    # While the agent has it the bot is silent, but its NLU still reads the customer.
+    assert customer.say("我要投诉，太慢了") == []
+    detail = agent.get(f"/api/console/conversations/{customer.id}").json()
+    assert detail["messages"][-1]["nlu"]["intent"] == "complain"
+    assert agent.post(f"/api/console/conversations/{customer.id}/messages",
+                      json={"text": "非常抱歉，我马上为您催件"}).status_code == 201
+    assert agent.post(f"/api/console/conversations/{customer.id}/resolve").status_code == 200
+    assert tracker(stack, customer.id)["paused"] is False
+    again = customer.say("积分有多少")
+    assert again and again[0]["role"] == "bot", again
