@@ -46,9 +46,9 @@ install: $(RASA_VENV)/.installed $(DESK_VENV)/.installed
 # The browser tests drive Debian's chromium (Playwright cannot download
 # browsers here) and need CJK fonts, or Chinese renders as empty boxes.
 browser:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-		echo "==> chromium and fonts-noto-cjk (apt-get, needs root)"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! fc-list 2>/dev/null | grep -qi "Noto Color Emoji"; then \
+		echo "==> chromium, fonts-noto-cjk and fonts-noto-color-emoji (apt-get, needs root)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji; \
 	fi
 
 # Trains only when the training inputs changed since the last model.

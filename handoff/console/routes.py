@@ -40,6 +40,11 @@ def console_page():
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 
+@pages.get("/console/admin")
+def admin_page():
+    return FileResponse(STATIC / "admin.html", headers={"Cache-Control": "no-cache"})
+
+
 @router.get("/groups")
 def groups():
     return [{"key": key, "name": name} for key, name in GROUPS.items()]

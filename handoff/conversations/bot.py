@@ -11,6 +11,11 @@ from urllib.parse import quote
 import httpx
 
 
+def pick(urls: list[str], sender_id: str) -> str:
+    """The Rasa process of a conversation: a stable hash, the same in every desk process."""
+    return urls[zlib.crc32(sender_id.encode()) % len(urls)]
+
+
 class BotUnavailable(Exception):
     """Rasa did not answer in time, or answered with an error."""
 
@@ -27,7 +32,7 @@ class BotClient:
         await self._http.aclose()
 
     def url_for(self, sender_id: str) -> str:
-        return self.urls[zlib.crc32(sender_id.encode()) % len(self.urls)]
+        return pick(self.urls, sender_id)
 
     async def _call(self, method: str, url: str, **kwargs) -> httpx.Response:
         try:

@@ -44,7 +44,8 @@ def describe_validation_error(error: dict) -> str:
     if kind == "string_too_long":
         return f"{field}太长：最多 {ctx.get('max_length')} 个字"
     if kind == "string_too_short":
-        return f"{field}不能为空"
+        shortest = ctx.get("min_length") or 1
+        return f"{field}太短：至少 {shortest} 个字" if shortest > 1 else f"{field}不能为空"
     if kind == "missing":
         return f"缺少{field}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):

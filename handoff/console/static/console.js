@@ -1,0 +1,582 @@
+// Agent console (客服工作台). Plain JavaScript; API and WebSocket protocol in
+// docs/desk-api.md. Everything that comes from a customer is rendered with
+// textContent, never as markup.
+(function () {
+  "use strict";
+
+  const ROLE = { agent: "客服", supervisor: "主管", admin: "管理员" };
+  const STATE = { bot: "机器人接待", queued: "排队中", with_agent: "人工接待中", closed: "已结束" };
+  const SENTI = { negative: "负面", neutral: "中性", positive: "正面" };
+  const SLOT_NAMES = { order_id: "订单号", phone: "手机号", return_reason: "退货原因", region: "地区",
+    customer_id: "客户编号", customer_tier: "会员等级", channel: "渠道", return_confirmed: "已确认退货",
+    handoff_reason: "转人工原因", human_offered: "已提议转人工" };
+
+  const S = { me: null, tab: "queue", queue: [], mine: [], tickets: [], current: null, canned: [],
+    groups: [], agents: [], unread: new Set(), ws: null, wsDelay: 1000, cannedIndex: 0 };
+
+  const $ = (id) => document.getElementById(id);
+  function el(tag, text, cls) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (cls) node.className = cls;
+    return node;
+  }
+  function toast(text) {
+    const t = $("toast");
+    t.textContent = text;
+    t.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { t.hidden = true; }, 3500);
+  }
+  async function api(method, url, body) {
+    const res = await fetch(url, {
+      method, credentials: "same-origin",
+      headers: body ? { "Content-Type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const data = res.status === 204 ? null : await res.json().catch(() => null);
+    if (!res.ok) {
+      const err = new Error((data && data.detail) || "请求失败（" + res.status + "）");
+      err.status = res.status;
+      if (res.status === 401 && url !== "/api/agents/login") showLogin();
+      throw err;
+    }
+    return data;
+  }
+  function mmss(seconds) {
+    const s = Math.abs(Math.round(seconds));
+    return String(Math.floor(s / 60)).padStart(2, "0") + ":" + String(s % 60).padStart(2, "0");
+  }
+  function time(iso) {
+    return new Date(iso).toLocaleString("zh-CN", { hour12: false, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  }
+  function tierClass(tier) { return tier === "金卡会员" ? "tier gold" : tier === "银卡会员" ? "tier silver" : "tier"; }
+
+  // --- login ---------------------------------------------------------------
+
+  function showLogin() {
+    $("app").hidden = true;
+    $("login-view").hidden = false;
+    if (S.ws) { S.ws.onclose = null; S.ws.close(); S.ws = null; }
+  }
+  $("login-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("login-error").textContent = "";
+    try {
+      await api("POST", "/api/agents/login", { username: $("login-username").value.trim(), password: $("login-password").value });
+      await start();
+    } catch (err) { $("login-error").textContent = err.message; }
+  });
+  $("logout").onclick = async () => { await api("POST", "/api/agents/logout").catch(() => null); showLogin(); };
+
+  async function start() {
+    S.me = await api("GET", "/api/agents/me");
+    $("login-view").hidden = true;
+    $("app").hidden = false;
+    $("me-name").textContent = S.me.display_name + "（" + (ROLE[S.me.role] || S.me.role) + "）";
+    $("admin-link").hidden = S.me.role !== "admin";
+    $("presence").value = S.me.presence;
+    S.groups = await api("GET", "/api/console/groups");
+    S.agents = S.me.role === "agent" ? [] : await api("GET", "/api/agents").catch(() => []);
+    await Promise.all([loadQueue(), loadMine(), loadTickets(), loadStats(), loadCanned()]);
+    renderLoad();
+    connect();
+  }
+
+  $("presence").onchange = async () => {
+    try { S.me = await api("PUT", "/api/agents/me/presence", { presence: $("presence").value }); renderLoad(); await loadMine(); }
+    catch (err) { toast(err.message); }
+  };
+  function renderLoad() { $("load").textContent = "接待中 " + S.me.active_count + "/" + S.me.capacity; }
+
+  // --- lists ---------------------------------------------------------------
+
+  document.querySelectorAll(".tab").forEach((tab) => {
+    tab.onclick = () => {
+      S.tab = tab.dataset.tab;
+      document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t === tab));
+      $("queue-list").hidden = S.tab !== "queue";
+      $("mine-list").hidden = S.tab !== "mine";
+      $("ticket-list").hidden = S.tab !== "tickets";
+    };
+  });
+
+  async function loadQueue() { S.queue = await api("GET", "/api/console/queue"); S.queueAt = Date.now(); renderQueue(); }
+  async function loadMine() { S.mine = await api("GET", "/api/console/conversations?scope=mine"); renderMine(); }
+  async function loadTickets() { S.tickets = await api("GET", "/api/console/tickets"); renderTickets(); }
+  async function loadStats() {
+    const st = await api("GET", "/api/console/stats");
+    $("stat-queued").textContent = st.queued; $("stat-with-agent").textContent = st.with_agent;
+    $("stat-online").textContent = st.agents_online; $("stat-breaches").textContent = st.sla_breaches_today;
+  }
+
+  function customerLine(c, row) {
+    row.append(el("span", c.customer ? c.customer.name : "访客", "name"));
+    if (c.customer) row.append(el("span", c.customer.tier, tierClass(c.customer.tier)));
+  }
+  function slaText(c, elapsed) {
+    if (c.sla_seconds_left === null || c.sla_seconds_left === undefined) return c.sla_breached ? ["已超时", true] : ["", false];
+    const left = c.sla_seconds_left - elapsed;
+    return left <= 0 || c.sla_breached ? ["已超时 " + mmss(left), true] : ["剩余 " + mmss(left), false];
+  }
+
+  function renderQueue() {
+    const list = $("queue-list");
+    list.replaceChildren();
+    $("queue-count").textContent = S.queue.length;
+    if (!S.queue.length) list.append(el("div", "暂无排队的客户", "empty-note"));
+    for (const c of S.queue) {
+      const item = el("div", null, "item");
+      item.setAttribute("data-testid", "queue-item");
+      item.dataset.conversationId = c.id;
+      const row = el("div", null, "row");
+      customerLine(c, row);
+      if (c.priority > 0) row.append(el("span", "优先" + c.priority, "prio"));
+      const claim = el("button", "接入", "claim");
+      claim.setAttribute("data-testid", "claim");
+      claim.onclick = (event) => { event.stopPropagation(); claimConversation(c.id); };
+      row.append(claim);
+      const meta = el("div", null, "meta");
+      meta.append(el("span", (c.reason_name || "") + " · " + (c.group_name || "") + " · 等待 "));
+      const wait = el("span", mmss(c.wait_seconds || 0));
+      wait.dataset.wait = c.wait_seconds || 0;
+      meta.append(wait, el("span", " · "));
+      const [text, late] = slaText(c, 0);
+      const sla = el("span", text, late ? "sla late" : "sla");
+      sla.dataset.sla = "1";
+      meta.append(sla);
+      item.append(row, meta, el("div", c.preview, "preview"));
+      item.onclick = () => openConversation(c.id);
+      if (S.current && S.current.id === c.id) item.classList.add("selected");
+      c._waitNode = wait; c._slaNode = sla;
+      list.append(item);
+    }
+  }
+
+  function renderMine() {
+    const list = $("mine-list");
+    list.replaceChildren();
+    $("mine-count").textContent = S.mine.length;
+    if (!S.mine.length) list.append(el("div", "暂无接待中的会话", "empty-note"));
+    for (const c of S.mine) {
+      const item = el("div", null, "item");
+      item.setAttribute("data-testid", "my-conversation");
+      item.dataset.conversationId = c.id;
+      const row = el("div", null, "row");
+      if (S.unread.has(c.id)) row.append(el("span", "", "unread"));
+      customerLine(c, row);
+      row.append(el("span", c.group_name || "", "meta"));
+      item.append(row, el("div", c.preview, "preview"));
+      if (c.last_sentiment && c.last_sentiment.label === "negative") item.append(el("span", "情绪负面", "senti negative"));
+      item.onclick = () => openConversation(c.id);
+      if (S.current && S.current.id === c.id) item.classList.add("selected");
+      list.append(item);
+    }
+    if (S.me) { S.me.active_count = S.mine.length; renderLoad(); }
+  }
+
+  function renderTickets() {
+    const list = $("ticket-list");
+    list.replaceChildren();
+    $("ticket-count").textContent = S.tickets.length;
+    if (!S.tickets.length) list.append(el("div", "暂无留言", "empty-note"));
+    for (const t of S.tickets) {
+      const item = el("div", null, "item");
+      item.append(el("div", (t.customer_id || "访客") + " · " + time(t.created_at) + (t.contact ? " · " + t.contact : ""), "meta"));
+      item.append(el("div", t.text, "preview"));
+      item.onclick = () => openConversation(t.conversation_id);
+      list.append(item);
+    }
+  }
+
+  // Waiting times and SLA countdowns tick locally between refreshes.
+  setInterval(() => {
+    if (!S.queueAt) return;
+    const elapsed = Math.round((Date.now() - S.queueAt) / 1000);
+    for (const c of S.queue) {
+      if (c._waitNode) c._waitNode.textContent = mmss((c.wait_seconds || 0) + elapsed);
+      if (c._slaNode) { const [text, late] = slaText(c, elapsed); c._slaNode.textContent = text; c._slaNode.className = late ? "sla late" : "sla"; }
+    }
+    if (S.current) renderSla();
+  }, 1000);
+  setInterval(() => { if (!$("app").hidden) { loadQueue().catch(() => null); loadStats().catch(() => null); } }, 10000);
+
+  async function claimConversation(id) {
+    try {
+      await api("POST", "/api/console/conversations/" + id + "/claim");
+      await Promise.all([loadQueue(), loadMine()]);
+      await openConversation(id);
+    } catch (err) {
+      toast(err.message);
+      await loadQueue();
+    }
+  }
+
+  // --- conversation --------------------------------------------------------
+
+  async function openConversation(id) {
+    S.current = await api("GET", "/api/console/conversations/" + id);
+    S.current._openedAt = Date.now();
+    S.unread.delete(id);
+    if (S.ws && S.ws.readyState === 1) S.ws.send(JSON.stringify({ type: "watch", conversation_id: id }));
+    $("empty").hidden = true;
+    $("conversation").hidden = false;
+    renderConversation();
+    renderQueue();
+    renderMine();
+  }
+
+  function renderConversation() {
+    const c = S.current;
+    $("conv-customer").textContent = c.customer ? c.customer.name + "（" + c.customer.tier + "）" : "访客（未登录）";
+    $("conv-state").textContent = STATE[c.state] + (c.agent ? " · " + c.agent.name : "");
+    const mineNow = c.state === "with_agent" && c.agent && c.agent.id === S.me.id;
+    $("claim-open").hidden = c.state !== "queued";
+    $("resolve").hidden = !(c.state === "with_agent" || c.state === "queued");
+    $("reply-send").disabled = !(mineNow || (c.state === "with_agent" && S.me.role !== "agent"));
+    renderTags();
+    renderTransferTargets();
+    renderSla();
+    const box = $("transcript");
+    box.replaceChildren();
+    const items = c.messages.map((m) => ({ at: m.created_at, seq: m.seq, kind: "message", m }))
+      .concat(c.notes.map((n) => ({ at: n.created_at, seq: 0, kind: "note", m: n })));
+    items.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.seq - b.seq));
+    for (const it of items) box.append(it.kind === "note" ? noteNode(it.m) : messageNode(it.m));
+    box.scrollTop = box.scrollHeight;
+    renderContext();
+  }
+
+  function renderSla() {
+    const c = S.current;
+    const elapsed = Math.round((Date.now() - (c._openedAt || Date.now())) / 1000);
+    const [text, late] = slaText(c, elapsed);
+    const done = c.sla_due_at && !text && !c.sla_breached && c.state !== "queued";
+    $("conv-sla").textContent = text ? "首次回复 SLA " + text : done ? "首次回复已达标" : "";
+    $("conv-sla").className = late ? "sla late" : "sla";
+  }
+
+  function messageNode(m) {
+    const who = m.role === "customer" ? "客户" : m.role === "bot" ? "智能助手" : m.role === "agent" ? "客服·" + (m.agent_name || "") : "系统";
+    const node = el("div", null, "msg " + m.role);
+    node.setAttribute("data-testid", "console-message");
+    node.dataset.role = m.role;
+    node.dataset.id = m.id;
+    node.append(el("div", who + " " + time(m.created_at), "who"), el("div", m.text, "bubble"));
+    if (m.role === "customer") node.append(nluLine(m.nlu));
+    return node;
+  }
+  function nluLine(nlu) {
+    const line = el("div", null, "nlu");
+    if (!nlu || !nlu.intent) { line.textContent = nlu && nlu.error ? "机器人未能解析" : ""; return line; }
+    line.append(el("span", "意图 " + nlu.intent + " " + Number(nlu.confidence).toFixed(2)));
+    (nlu.entities || []).forEach((e) => line.append(el("span", " · " + e.entity + "=" + e.value)));
+    if (nlu.sentiment && nlu.sentiment.label) {
+      line.append(el("span", (SENTI[nlu.sentiment.label] || nlu.sentiment.label) + " " + Number(nlu.sentiment.score || 0).toFixed(2),
+        "senti " + nlu.sentiment.label));
+    }
+    return line;
+  }
+  function noteNode(n) {
+    const node = el("div", null, "msg note");
+    node.setAttribute("data-testid", "console-message");
+    node.dataset.role = "note";
+    node.append(el("div", "内部备注（客户不可见）· " + n.agent_name + " " + time(n.created_at), "who"), el("div", n.text, "bubble"));
+    return node;
+  }
+
+  function renderTags() {
+    const box = $("tags");
+    box.replaceChildren();
+    for (const tag of S.current.tags) {
+      const chip = el("span", tag, "tag");
+      const x = el("button", "×");
+      x.title = "删除标签";
+      x.onclick = () => saveTags(S.current.tags.filter((t) => t !== tag));
+      chip.append(x);
+      box.append(chip);
+    }
+  }
+  async function saveTags(tags) {
+    try { const out = await api("PUT", "/api/console/conversations/" + S.current.id + "/tags", { tags }); S.current.tags = out.tags; renderTags(); }
+    catch (err) { toast(err.message); }
+  }
+  $("tag-input").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.value.trim()) {
+      saveTags(S.current.tags.concat([event.target.value.trim()]));
+      event.target.value = "";
+    }
+  });
+
+  function renderTransferTargets() {
+    const select = $("transfer-target");
+    select.replaceChildren(el("option", "转接到…"));
+    select.firstChild.value = "";
+    for (const g of S.groups) { const o = el("option", "技能组：" + g.name); o.value = "group:" + g.key; select.append(o); }
+    for (const a of S.agents) {
+      if (a.id === S.me.id || !a.active) continue;
+      const o = el("option", "客服：" + a.display_name + "（" + a.active_count + "/" + a.capacity + "）");
+      o.value = "agent:" + a.id;
+      select.append(o);
+    }
+  }
+  $("transfer").onclick = async () => {
+    const value = $("transfer-target").value;
+    if (!value) return toast("请选择转接目标");
+    const [kind, target] = value.split(":");
+    try {
+      await api("POST", "/api/console/conversations/" + S.current.id + "/transfer",
+        kind === "group" ? { group: target } : { agent_id: Number(target) });
+      toast("已转接");
+      await Promise.all([loadMine(), loadQueue()]);
+      await openConversation(S.current.id);
+    } catch (err) { toast(err.message); }
+  };
+  $("claim-open").onclick = () => claimConversation(S.current.id);
+  $("resolve").onclick = async () => {
+    if (!confirm("确定结束本次会话吗？客户的下一条消息将由智能助手回复。")) return;
+    try {
+      await api("POST", "/api/console/conversations/" + S.current.id + "/resolve");
+      toast("会话已结束");
+      await Promise.all([loadMine(), loadQueue(), loadStats()]);
+      await openConversation(S.current.id);
+    } catch (err) { toast(err.message); }
+  };
+
+  // --- context panel ------------------------------------------------------
+
+  function section(title) { const h = el("h3", title); $("context").append(h); return h; }
+  function kv(pairs) {
+    const dl = el("dl", null, "kv");
+    for (const [k, v] of pairs) { dl.append(el("dt", k), el("dd", v === null || v === undefined || v === "" ? "—" : v)); }
+    $("context").append(dl);
+    return dl;
+  }
+  function renderContext() {
+    const c = S.current;
+    const box = $("context");
+    box.replaceChildren();
+    section("转人工原因");
+    const reason = el("div", null, "reason");
+    reason.setAttribute("data-testid", "handoff-reason");
+    reason.append(el("div", c.handoff.reason_name || "未转人工"));
+    if (c.handoff.note) reason.append(el("div", "客户原话：" + c.handoff.note, "nlu"));
+    if (c.handoff.requested_at) reason.append(el("div", "时间：" + time(c.handoff.requested_at) + " · " + (c.group_name || ""), "nlu"));
+    box.append(reason);
+
+    section("情绪走势");
+    const trail = el("div", null, "trail");
+    const said = c.messages.filter((m) => m.role === "customer");
+    const labels = said.map((m) => (m.nlu && m.nlu.sentiment ? m.nlu.sentiment.label : null)).filter(Boolean);
+    if (!labels.length) trail.append(el("span", "暂无", "nlu"));
+    for (const label of labels) { const d = el("span", "", "dot " + label); d.title = SENTI[label] || label; trail.append(d); }
+    if (labels.length >= 2) {
+      const score = (l) => (l === "negative" ? -1 : l === "positive" ? 1 : 0);
+      const diff = score(labels[labels.length - 1]) - score(labels[0]);
+      trail.append(el("span", diff < 0 ? " 趋势：变差" : diff > 0 ? " 趋势：好转" : " 趋势：平稳", "nlu"));
+    }
+    box.append(trail);
+
+    section("机器人已收集");
+    const slots = Object.entries(c.slots || {}).filter(([k]) => k !== "session_started_metadata");
+    if (!slots.length) box.append(el("div", "暂无", "nlu"));
+    else kv(slots.map(([k, v]) => [SLOT_NAMES[k] || k,
+      v === true ? "是" : v === false ? "否" : typeof v === "object" ? JSON.stringify(v) : String(v)]));
+
+    section("客户信息");
+    const p = c.customer_profile;
+    if (!p) box.append(el("div", "访客（未登录）", "nlu"));
+    else kv([["姓名", p.name], ["手机", p.phone_masked], ["会员等级", p.tier.name], ["积分", p.points],
+      ["近12月消费", "¥" + p.spend_12m_yuan.toFixed(2)],
+      ["距下一等级", p.next_tier ? p.next_tier.name + " 还差 ¥" + p.spend_to_next_tier_yuan.toFixed(2) : "已是最高等级"]]);
+
+    section("最近订单");
+    if (!c.orders.length) box.append(el("div", "暂无订单", "nlu"));
+    for (const o of c.orders) {
+      const card = el("div", null, "order");
+      const head = el("div", null, "head");
+      head.append(el("span", o.order_id), el("span", o.status_zh));
+      card.append(head, el("div", o.item_names.join("、") + " · ¥" + o.total_yuan.toFixed(2), "nlu"));
+      if (o.carrier) card.append(el("div", o.carrier + " " + (o.tracking_no || ""), "nlu"));
+      const events = el("div", null, "events");
+      for (const e of o.events.slice(0, 2)) events.append(el("div", time(e.time) + " " + e.location + " " + e.description));
+      card.append(events);
+      box.append(card);
+    }
+  }
+
+  // --- composing ----------------------------------------------------------
+
+  function mode() { return document.querySelector('input[name="mode"]:checked').value; }
+  document.querySelectorAll('input[name="mode"]').forEach((r) => {
+    r.onchange = () => document.querySelector(".compose").classList.toggle("note-mode", mode() === "note");
+  });
+
+  async function send() {
+    const box = $("reply-input");
+    const text = box.value.trim();
+    $("reply-error").textContent = "";
+    if (!text || !S.current) return;
+    const note = mode() === "note";
+    if (!note && $("reply-send").disabled) { $("reply-error").textContent = "请先接入该会话"; return; }
+    try {
+      const out = await api("POST", "/api/console/conversations/" + S.current.id + (note ? "/notes" : "/messages"), { text });
+      box.value = "";
+      if (note) S.current.notes.push(out); else if (!S.current.messages.some((m) => m.id === out.id)) S.current.messages.push(out);
+      renderConversation();
+    } catch (err) { $("reply-error").textContent = err.message; }
+  }
+  $("reply-send").onclick = send;
+
+  function cannedMatches() {
+    const value = $("reply-input").value;
+    if (!value.startsWith("/")) return [];
+    const q = value.slice(1).toLowerCase();
+    return S.canned.filter((c) => c.shortcut.toLowerCase().includes(q) || c.title.includes(q));
+  }
+  function renderCannedMenu(list) {
+    const menu = $("canned-menu");
+    menu.replaceChildren();
+    menu.hidden = !list.length;
+    list.forEach((c, i) => {
+      const row = el("div", null, i === S.cannedIndex ? "active" : "");
+      row.append(el("b", c.shortcut), el("span", c.title + "：" + c.text));
+      row.onmousedown = (event) => { event.preventDefault(); insertCanned(c); };
+      menu.append(row);
+    });
+  }
+  function insertCanned(c) {
+    $("reply-input").value = c.text;
+    $("canned-menu").hidden = true;
+    $("reply-input").focus();
+  }
+  $("reply-input").addEventListener("input", () => {
+    S.cannedIndex = 0;
+    renderCannedMenu(cannedMatches());
+    const now = Date.now();
+    if (S.current && S.ws && S.ws.readyState === 1 && (!S.lastTyping || now - S.lastTyping > 2000)) {
+      S.lastTyping = now;
+      S.ws.send(JSON.stringify({ type: "typing", conversation_id: S.current.id }));
+    }
+  });
+  $("reply-input").addEventListener("keydown", (event) => {
+    const menuOpen = !$("canned-menu").hidden;
+    const list = menuOpen ? cannedMatches() : [];
+    if (menuOpen && list.length && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+      event.preventDefault();
+      S.cannedIndex = (S.cannedIndex + (event.key === "ArrowDown" ? 1 : list.length - 1)) % list.length;
+      renderCannedMenu(list);
+    } else if (menuOpen && list.length && (event.key === "Tab" || event.key === "Enter")) {
+      event.preventDefault();
+      insertCanned(list[S.cannedIndex] || list[0]);
+    } else if (event.key === "Escape") {
+      $("canned-menu").hidden = true;
+    } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      send();
+    }
+  });
+  $("canned-button").onclick = () => {
+    S.cannedIndex = 0;
+    const menu = $("canned-menu");
+    if (!menu.hidden) { menu.hidden = true; return; }
+    renderCannedMenu(S.canned);
+  };
+
+  async function loadCanned() { S.canned = await api("GET", "/api/console/canned"); renderCannedRows(); }
+  function renderCannedRows() {
+    const rows = $("canned-rows");
+    rows.replaceChildren();
+    for (const c of S.canned) {
+      const row = el("div");
+      const edit = el("button", "编辑", "link");
+      edit.onclick = () => { $("canned-id").value = c.id; $("canned-shortcut").value = c.shortcut; $("canned-title").value = c.title; $("canned-text").value = c.text; };
+      const del = el("button", "删除", "link");
+      del.onclick = async () => {
+        try { await api("DELETE", "/api/console/canned/" + c.id); await loadCanned(); } catch (err) { $("canned-error").textContent = err.message; }
+      };
+      row.append(el("b", c.shortcut), el("span", c.title), el("span", c.text, "text"), edit, del);
+      rows.append(row);
+    }
+  }
+  $("canned-edit").onclick = () => $("canned-dialog").showModal();
+  $("canned-close").onclick = () => $("canned-dialog").close();
+  $("canned-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const id = $("canned-id").value;
+    const body = { shortcut: $("canned-shortcut").value.trim(), title: $("canned-title").value.trim(), text: $("canned-text").value.trim() };
+    try {
+      await api(id ? "PUT" : "POST", "/api/console/canned" + (id ? "/" + id : ""), body);
+      $("canned-form").reset(); $("canned-id").value = ""; $("canned-error").textContent = "";
+      await loadCanned();
+    } catch (err) { $("canned-error").textContent = err.message; }
+  });
+
+  // --- live updates -------------------------------------------------------
+
+  function connect() {
+    const ws = new WebSocket(location.origin.replace(/^http/, "ws") + "/ws/console");
+    S.ws = ws;
+    ws.onopen = () => {
+      S.wsDelay = 1000;
+      $("conn").textContent = "实时连接正常";
+      $("conn").className = "conn";
+      if (S.current) ws.send(JSON.stringify({ type: "watch", conversation_id: S.current.id }));
+      // Catch up with whatever happened while disconnected.
+      Promise.all([loadQueue(), loadMine(), loadStats(), loadTickets()]).catch(() => null);
+      if (S.current) openConversation(S.current.id).catch(() => null);
+    };
+    ws.onmessage = (event) => onEvent(JSON.parse(event.data));
+    ws.onclose = (event) => {
+      if (S.ws !== ws) return;
+      $("conn").textContent = "连接断开，正在重连…";
+      $("conn").className = "conn down";
+      if (event.code === 4401) return showLogin();
+      setTimeout(connect, S.wsDelay);
+      S.wsDelay = Math.min(S.wsDelay * 2, 15000);
+    };
+  }
+
+  let queueTimer = null;
+  function onEvent(ev) {
+    if (ev.type === "queue") {
+      clearTimeout(queueTimer);  // bursts of changes: one refetch
+      queueTimer = setTimeout(() => { loadQueue().catch(() => null); loadStats().catch(() => null); }, 150);
+    } else if (ev.type === "conversation") {
+      loadMine().catch(() => null);
+      if (S.current && ev.conversation.id === S.current.id) {
+        Object.assign(S.current, ev.conversation);
+        S.current._openedAt = Date.now();
+        renderConversation();
+      } else if (ev.conversation.agent && ev.conversation.agent.id === S.me.id && ev.conversation.state === "with_agent") {
+        S.unread.add(ev.conversation.id);
+        toast("新会话已分配给您：" + (ev.conversation.customer ? ev.conversation.customer.name : "访客"));
+      }
+    } else if (ev.type === "message") {
+      if (S.current && ev.conversation_id === S.current.id) {
+        const list = S.current.messages;
+        const i = list.findIndex((m) => m.id === ev.message.id);
+        if (i >= 0) list[i] = ev.message; else list.push(ev.message);
+        renderConversation();
+        $("typing").textContent = "";
+      } else {
+        S.unread.add(ev.conversation_id);
+        renderMine();
+      }
+    } else if (ev.type === "note") {
+      if (S.current && ev.conversation_id === S.current.id && !S.current.notes.some((n) => n.id === ev.note.id)) {
+        S.current.notes.push(ev.note);
+        renderConversation();
+      }
+    } else if (ev.type === "typing") {
+      if (S.current && ev.conversation_id === S.current.id) {
+        $("typing").textContent = "客户正在输入…";
+        clearTimeout(onEvent.typingTimer);
+        onEvent.typingTimer = setTimeout(() => { $("typing").textContent = ""; }, 3000);
+      }
+    }
+  }
+
+  // --- boot ----------------------------------------------------------------
+  start().catch(() => showLogin());
+})();

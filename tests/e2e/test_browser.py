@@ -1,0 +1,153 @@
+"""The whole loop in a real browser (Debian's chromium, headless, via Playwright):
+a customer in the widget asks for a human; the conversation appears in the
+console with its context; the agent claims it and replies; the customer sees
+the reply; the agent resolves; the customer's next message is answered by the bot.
+
+The widget is embedded in a page of another origin (a shop's own site), the
+way a shop uses it. A screenshot of the console is kept in var/artifacts/.
+"""
+
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from handoff.conversations.service import sign_customer
+from tests.support.servers import ROOT
+
+ARTIFACTS = ROOT / "var" / "artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def shop_page(desk: str, customer_id: str) -> str:
+    signature = sign_customer("dev-shop-secret", customer_id)
+    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>某店铺</title></head>
+<body><h1>某店铺的商品页</h1>
+<script src="{desk}/widget.js"></script>
+<script>ShopChat.init({{deskUrl: "{desk}", customerId: "{customer_id}", signature: "{signature}"}});</script>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def shop_site(stack):
+    """A shop's own web server (another origin than the desk) with the widget on its page."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the standard library's name
+            body = shop_page(stack.desk, self.path.strip("/").split("?")[0] or "C001").encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def open_widget(page: Page, shop_site: str, customer_id: str) -> str:
+    """The shop's page with the widget; returns the conversation id it opened."""
+    with page.expect_response(lambda r: r.url.endswith("/api/chat/conversations")
+                              and r.request.method == "POST") as opened:
+        page.goto(f"{shop_site}/{customer_id}")
+        page.get_by_test_id("chat-launcher").click()
+    return opened.value.json()["id"]
+
+
+def say(page: Page, text: str) -> None:
+    box = page.get_by_test_id("chat-input")
+    box.fill(text)
+    page.get_by_test_id("chat-send").click()
+
+
+def messages(page: Page, role: str):
+    return page.locator(f'[data-testid="chat-message"][data-role="{role}"]')
+
+
+def test_customer_agent_and_bot_loop(browser, stack, shop_site):
+    customer = browser.new_context(viewport={"width": 420, "height": 760}).new_page()
+    conv_id = open_widget(customer, shop_site, "C002")
+    expect(messages(customer, "bot").first).to_contain_text("欢迎")
+    say(customer, "我的快递到哪了")
+    expect(messages(customer, "bot")).to_have_count(2, timeout=30_000)
+    say(customer, "转人工")
+    expect(customer.get_by_test_id("chat-status")).to_contain_text("转接", timeout=30_000)
+
+    agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    agent.goto(f"{stack.desk}/console")
+    agent.get_by_test_id("login-username").fill("xiaomei")
+    agent.get_by_test_id("login-password").fill("agent123")
+    agent.get_by_test_id("login-submit").click()
+    item = agent.locator(f'[data-testid="queue-item"][data-conversation-id="{conv_id}"]')
+    expect(item).to_be_visible(timeout=15_000)
+    expect(item).to_contain_text("李娜")
+    expect(item).to_contain_text("银卡会员")
+    item.get_by_test_id("claim").click()
+
+    panel = agent.get_by_test_id("context-panel")
+    expect(agent.get_by_test_id("handoff-reason")).to_contain_text("客户要求转人工", timeout=15_000)
+    expect(panel).to_contain_text("银卡会员")
+    expect(panel).to_contain_text("DD260002000001")  # a recent order, with its status
+    transcript = agent.locator('[data-testid="console-message"][data-role="customer"]')
+    expect(transcript.first).to_contain_text("我的快递到哪了")
+    expect(agent.locator('[data-testid="console-message"]').filter(has_text="track_order").first).to_be_visible()
+
+    agent.get_by_test_id("reply-input").fill("您好，我是小美，马上为您查询")
+    agent.get_by_test_id("reply-send").click()
+    expect(messages(customer, "agent")).to_contain_text("您好，我是小美", timeout=10_000)
+    expect(customer.get_by_test_id("chat-status")).to_contain_text("小美")
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    agent.screenshot(path=str(ARTIFACTS / "console.png"))
+    customer.screenshot(path=str(ARTIFACTS / "widget.png"))
+
+    agent.on("dialog", lambda dialog: dialog.accept())
+    agent.get_by_test_id("resolve").click()
+    expect(messages(customer, "system").last).to_contain_text("本次人工服务已结束", timeout=10_000)
+    bot_before = messages(customer, "bot").count()
+    say(customer, "我有多少积分")
+    expect(messages(customer, "bot")).to_have_count(bot_before + 1, timeout=30_000)
+    expect(messages(customer, "bot").last).to_contain_text(re.compile("积分"))
+
+
+def test_customer_text_is_shown_as_text_in_the_console(browser, stack, shop_site):
+    customer = browser.new_context().new_page()
+    conv_id = open_widget(customer, shop_site, "C003")
+    say(customer, '<img src=x onerror="window.pwned=1"><b>转人工</b>')
+    say(customer, "转人工")
+    agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    agent.goto(f"{stack.desk}/console")
+    agent.get_by_test_id("login-username").fill("supervisor")
+    agent.get_by_test_id("login-password").fill("super123")
+    agent.get_by_test_id("login-submit").click()
+    item = agent.locator(f'[data-testid="queue-item"][data-conversation-id="{conv_id}"]')
+    expect(item).to_be_visible(timeout=30_000)
+    item.get_by_test_id("claim").click()
+    said = agent.locator('[data-testid="console-message"][data-role="customer"]').first
+    expect(said).to_contain_text('<img src=x onerror="window.pwned=1"><b>转人工</b>', timeout=15_000)
+    assert agent.evaluate("window.pwned") is None
+    assert agent.locator('[data-testid="console-message"] img').count() == 0
+    agent.on("dialog", lambda dialog: dialog.accept())
+    agent.get_by_test_id("resolve").click()
+
+
+def test_the_demo_shop_page_loads_the_widget(browser, stack):
+    page = browser.new_page()
+    page.goto(f"{stack.desk}/")
+    expect(page.get_by_test_id("chat-launcher")).to_be_visible(timeout=15_000)
+    expect(page.locator("body")).to_contain_text("悦购商城")
