@@ -151,3 +151,38 @@ def test_the_demo_shop_page_loads_the_widget(browser, stack):
     page.goto(f"{stack.desk}/")
     expect(page.get_by_test_id("chat-launcher")).to_be_visible(timeout=15_000)
     expect(page.locator("body")).to_contain_text("悦购商城")
+
+
+def test_widget_reconnects_without_losing_or_repeating_messages(browser, stack, shop_site):
+    import httpx
+
+    customer = browser.new_context(viewport={"width": 1000, "height": 760}).new_page()
+    sockets = []  # the widget's WebSockets, passed through to the desk; the test can cut them
+
+    def through(ws):
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    customer.route_web_socket(re.compile(r".*/ws/chat/.*"), through)
+    conv_id = open_widget(customer, shop_site, "C001")
+    say(customer, "转人工")
+    expect(customer.get_by_test_id("chat-status")).to_contain_text("转接", timeout=30_000)
+    agent = httpx.Client(base_url=stack.desk, timeout=30)
+    assert agent.post("/api/agents/login", json={"username": "admin", "password": "admin123"}).status_code == 200
+    assert agent.post(f"/api/console/conversations/{conv_id}/claim").status_code == 200
+    expect(customer.get_by_test_id("chat-status")).to_contain_text("管理员", timeout=10_000)
+
+    connections = len(sockets)
+    sockets[-1].close()  # the connection drops; the agent keeps writing meanwhile
+    for text in ("第一条：正在查询", "第二条：已经催促快递"):
+        assert agent.post(f"/api/console/conversations/{conv_id}/messages", json={"text": text}).status_code == 201
+    expect(messages(customer, "agent")).to_have_count(2, timeout=30_000)
+    expect(messages(customer, "agent").last).to_contain_text("第二条")
+    assert len(sockets) > connections  # the widget reconnected and caught up
+
+    customer.reload()  # the conversation survives a reload, each message once
+    customer.get_by_test_id("chat-launcher").click()
+    expect(messages(customer, "agent")).to_have_count(2, timeout=15_000)
+    seqs = [m.get_attribute("data-seq") for m in customer.locator('[data-testid="chat-message"]').all()]
+    assert len(seqs) == len(set(seqs)) and seqs == sorted(seqs, key=int)
+    assert agent.post(f"/api/console/conversations/{conv_id}/resolve").status_code == 200
