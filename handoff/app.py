@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from handoff import health
 from handoff.agents import routes as agent_routes
-from handoff.agents.service import ensure_seed_agents
+from handoff.agents.service import away_without_console, ensure_seed_agents
 from handoff.console import routes as console_routes
 from handoff.console import ws as console_ws
 from handoff.conversations import relay
@@ -44,6 +44,7 @@ def _maintain(desk: Desk, reconcile: bool) -> None:
         if reconcile:
             queue.reconcile(desk, db)
         queue.flag_sla_breaches(desk, db, utcnow())
+        away_without_console(db, desk.redis)
 
 
 async def maintenance(desk: Desk) -> None:

@@ -118,6 +118,34 @@ def set_presence(db: Session, agent: Agent, presence: Presence) -> Agent:
     return agent
 
 
+# An agent whose console is open keeps a short-lived "alive" key fresh. When
+# the console has been gone for longer than the key lives (closed tab, lost
+# network), an agent left 在线 is set to 离开 so that no new chats go to
+# nobody. Agents working through the API alone (no console) are not touched.
+CONSOLE_SEEN = "desk:console:seen:"
+CONSOLE_ALIVE = "desk:console:alive:"
+CONSOLE_ALIVE_SECONDS = 60
+
+
+def console_heartbeat(redis: Redis, agent_id: int) -> None:
+    pipe = redis.pipeline()
+    pipe.set(CONSOLE_SEEN + str(agent_id), 1, ex=24 * 3600)
+    pipe.set(CONSOLE_ALIVE + str(agent_id), 1, ex=CONSOLE_ALIVE_SECONDS)
+    pipe.execute()
+
+
+def away_without_console(db: Session, redis: Redis) -> list[int]:
+    """Set online agents whose console went away to 离开; their ids."""
+    gone = []
+    for agent in db.scalars(select(Agent).where(Agent.presence == Presence.online)):
+        if redis.exists(CONSOLE_SEEN + str(agent.id)) and not redis.exists(CONSOLE_ALIVE + str(agent.id)):
+            agent.presence = Presence.away
+            redis.delete(CONSOLE_SEEN + str(agent.id))
+            gone.append(agent.id)
+    db.commit()
+    return gone
+
+
 def ensure_seed_agents(db: Session, admin_username: str, admin_password: str, demo: bool,
                        capacity: int, now: datetime) -> None:
     """On an empty database: the first admin, the demo agents and canned responses."""

@@ -11,6 +11,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from handoff.agents.deps import COOKIE, agent_from_cookie
+from handoff.agents.service import CONSOLE_ALIVE_SECONDS, console_heartbeat
 from handoff.conversations import events
 from handoff.conversations import service as conversations
 from handoff.conversations.views import summary
@@ -49,6 +50,7 @@ async def console_socket(ws: WebSocket):
     watched: set[str] = set()
     inbox = desk.hub.listen("console", "queue")
     reader = asyncio.create_task(_read(ws, desk, watched))
+    heartbeat = asyncio.create_task(_heartbeat(desk, agent_id))
 
     async def forward(_channel: str, event: dict) -> None:
         kind = event.get("type")
@@ -70,6 +72,15 @@ async def console_socket(ws: WebSocket):
         await pump(desk.hub, inbox, reader, forward)
     except (WebSocketDisconnect, RuntimeError):
         pass
+    finally:
+        heartbeat.cancel()
+
+
+async def _heartbeat(desk: Desk, agent_id: int) -> None:
+    """Keeps the agent counted as present while this console is open."""
+    while True:
+        await run_in_threadpool(console_heartbeat, desk.redis, agent_id)
+        await asyncio.sleep(CONSOLE_ALIVE_SECONDS / 3)
 
 
 async def _read(ws: WebSocket, desk: Desk, watched: set[str]) -> None:

@@ -103,3 +103,27 @@ def test_canned_responses_can_be_edited(client):
         .json()["title"] == "运费说明"
     assert staff.client.delete(f"/api/console/canned/{cid}", headers=staff.cookie).status_code == 204
     assert staff.client.delete(f"/api/console/canned/{cid}", headers=staff.cookie).status_code == 404
+
+
+def test_an_agent_whose_console_went_away_stops_receiving_chats(client):
+    import time
+
+    from handoff.agents.service import CONSOLE_ALIVE
+
+    redis = client.app.state.redis
+    with_console, api_only = Staff(client, "xiaomei", "agent123"), Staff(client, "xiaoming", "agent123")
+    with client.websocket_connect("/ws/console", headers=with_console.cookie) as ws:
+        ws.send_json({"type": "ping"})
+        assert ws.receive_json()["type"] in ("pong", "queue")
+        with_console.presence("online")
+        api_only.presence("online")
+        time.sleep(0.5)  # several maintenance ticks with the console open: still online
+        assert with_console.get("/api/agents/me").json()["presence"] == "online"
+    # The tab is closed; once its heartbeat key has expired (60 s, cut short here)...
+    redis.delete(CONSOLE_ALIVE + str(with_console.id))
+    for _ in range(50):
+        if with_console.get("/api/agents/me").json()["presence"] == "away":
+            break
+        time.sleep(0.1)
+    assert with_console.get("/api/agents/me").json()["presence"] == "away"
+    assert api_only.get("/api/agents/me").json()["presence"] == "online"  # no console, not judged by one

@@ -65,14 +65,14 @@ def desk_env(tmp: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def start_desk(tmp: Path) -> tuple[subprocess.Popen, str]:
-    """A real desk (uvicorn, SQLite, embedded Redis) on a free port."""
+def start_desk(tmp: Path, **env: str) -> tuple[subprocess.Popen, str]:
+    """A real desk (uvicorn, SQLite, embedded Redis unless REDIS_URL is given) on a free port."""
     port = free_port()
-    log = open(tmp / "desk.log", "ab")
+    log = open(tmp / f"desk-{port}.log", "ab")
     proc = subprocess.Popen(
         [str(DESK_VENV / "bin" / "uvicorn"), "--factory", "handoff.app:create_app",
          "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=desk_env(tmp), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT, env=desk_env(tmp, **env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     wait_until(lambda: get_json(url + "/healthz")[0] in (200, 503), 60, "desk", proc)
