@@ -15,13 +15,14 @@ RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/current.tar.gz
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test install browser train test-rasa test-desk validate test-stories bench crossval clean
+.PHONY: help run test install browser train test-rasa test-desk validate test-stories bench bench-sentiment crossval clean
 
 help:
 	@echo "make run    install what is missing, train if the data changed, start Rasa, actions and the desk"
 	@echo "make test   the same set-up, then the whole test suite"
 	@echo "make train  retrain the model if config, domain, data or bot/ changed"
 	@echo "make bench  NLU parse latency, memory and handoff latency (bench/)"
+	@echo "make bench-sentiment  the sentiment detector on held-out labelled messages"
 	@echo "make crossval  5-fold cross-validation of the NLU model (slow)"
 
 python310:
@@ -72,9 +73,13 @@ test-desk: install train browser
 
 test: install train validate test-stories test-rasa test-desk
 
-bench: install train
+bench: install train bench-sentiment
 	$(DESK_VENV)/bin/python bench/stack.py
 	$(DESK_VENV)/bin/python bench/handoff_latency.py
+
+# Precision/recall of negative sentiment on held-out labelled messages.
+bench-sentiment: $(RASA_VENV)/.installed
+	$(RASA_VENV)/bin/python bench/sentiment.py
 
 crossval: $(RASA_VENV)/.installed
 	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --out var/crossval

@@ -8,17 +8,8 @@ from rasa_sdk.types import DomainDict
 from actions.desk import DeskRejected, DeskUnavailable, desk
 from actions.identity import customer_id
 
-TOPIC_OF_INTENT = {
-    "ask_return_policy": "returns",
-    "request_return": "returns",
-    "ask_refund_status": "returns",
-    "track_order": "logistics",
-    "ask_delivery_time": "logistics",
-    "query_points": "points",
-    "redeem_points": "points",
-    "ask_points_rules": "points",
-    "complain": "complaint",
-}
+# One table for the bot and the desk (a plain module without dependencies).
+from handoff.queue.groups import TOPIC_OF_INTENT
 
 
 def conversation_topic(tracker: Tracker) -> str:

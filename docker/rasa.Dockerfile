@@ -7,6 +7,9 @@ COPY config.yml domain.yml credentials.yml endpoints.yml ./
 COPY data data
 COPY bot bot
 COPY actions actions
+# The action server shares the topic table with the desk (a module without dependencies).
+COPY handoff/__init__.py handoff/__init__.py
+COPY handoff/queue/__init__.py handoff/queue/groups.py handoff/queue/
 COPY scripts/train-if-changed scripts/train-if-changed
 RUN RASA=rasa scripts/train-if-changed
 ENV RASA_TELEMETRY_ENABLED=false

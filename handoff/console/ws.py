@@ -63,7 +63,7 @@ async def console_socket(ws: WebSocket):
         if kind == "conversation":
             await ws.send_json({"type": "conversation",
                                 "conversation": await run_in_threadpool(_summary, desk, conv_id)})
-        elif kind in ("message", "note"):
+        elif kind in ("message", "note", "negative"):
             await ws.send_json(event)
         elif kind == "typing":
             await ws.send_json({"type": "typing", "conversation_id": conv_id})

@@ -22,6 +22,12 @@ def message_understood(redis: Redis, conv: Conversation, message: Message, names
                                "agent_id": conv.agent_id, "message": body})
 
 
+def negative_message(redis: Redis, conv: Conversation, message_id: int, sentiment: dict) -> None:
+    """A customer who is already with an agent wrote something angry."""
+    publish(redis, "console", {"type": "negative", "conversation_id": conv.id, "agent_id": conv.agent_id,
+                               "message_id": message_id, "sentiment": sentiment})
+
+
 def note_added(redis: Redis, conv: Conversation, note: Note, agent_name: str) -> None:
     publish(redis, "console", {
         "type": "note", "conversation_id": conv.id, "agent_id": conv.agent_id,

@@ -15,7 +15,7 @@ import weakref
 
 from starlette.concurrency import run_in_threadpool
 
-from handoff.conversations import events
+from handoff.conversations import escalation, events
 from handoff.conversations import service as conversations
 from handoff.conversations.bot import BotUnavailable, nlu_summary
 from handoff.conversations.models import Message, Role, State
@@ -24,6 +24,7 @@ from handoff.core.clock import utcnow
 from handoff.core.context import Desk
 from handoff.queue import dispatch
 from handoff.queue import service as queue
+from handoff.queue.groups import TOPIC_OF_INTENT
 from handoff.queue.models import HandoffReason, HandoffTopic
 from handoff.queue.schemas import HandoffCreate
 
@@ -120,6 +121,44 @@ def _store_replies(desk: Desk, conv_id: str, replies: list[dict] | None) -> tupl
         return [conversations.message_out(m) for m in stored], conv.state
 
 
+def _escalate(desk: Desk, conv_id: str) -> list[MessageOut]:
+    """Send an angry customer to a human (policy.yml ``escalation``); the messages said."""
+    now = utcnow()
+    with desk.session() as db:
+        conv = conversations.get_conversation(db, conv_id)
+        recent = [m for m in conversations.last_customer_messages(db, conv_id, 5)]
+        reason = escalation.decide(desk.policy.escalation, [m.nlu for m in recent])
+        if reason is None:
+            return []
+        if conv.state == State.queued:  # already waiting: only the priority changes
+            queue.mark_angry(desk, db, conv, now)
+            return []
+        if conv.state != State.bot:
+            return []
+        latest = recent[-1].nlu
+        topic = TOPIC_OF_INTENT.get(latest.get("intent") or "", "general")
+        order_id = next((e["value"] for e in latest.get("entities") or [] if e.get("entity") == "order_id"), None)
+        out = queue.request_handoff(desk, db, HandoffCreate(
+            sender_id=conv.rasa_sender_id, customer_id=conv.customer_id, channel=conv.channel,
+            reason=HandoffReason(reason), topic=HandoffTopic(topic), note=recent[-1].text[:2000]),
+            now, angry=True)
+        conv = conversations.get_conversation(db, conv_id)
+        message = conversations.add_message(
+            db, conv, Role.bot, escalation.empathy(topic, order_id) + escalation.where_you_stand(out), now)
+        db.commit()
+        events.message_added(desk.redis, conv, message, {})
+        return [conversations.message_out(message)]
+
+
+def _flag_for_agent(desk: Desk, conv_id: str, message_id: int, nlu: dict | None) -> None:
+    """With an agent: no new handoff, but the console is told at once."""
+    if not escalation.is_negative(nlu):
+        return
+    with desk.session() as db:
+        conv = conversations.get_conversation(db, conv_id)
+        events.negative_message(desk.redis, conv, message_id, nlu["sentiment"])
+
+
 def _handoff_without_bot(desk: Desk, conv_id: str) -> list[MessageOut]:
     """The customer pressed 转人工 while the bot is down: the desk queues them itself."""
     now = utcnow()
@@ -172,6 +211,7 @@ async def handle_customer_message(desk: Desk, conv_id: str, text: str, payload: 
             except BotUnavailable:
                 nlu = None
             await run_in_threadpool(_store_nlu, desk, conv_id, message_id, nlu)
+            await run_in_threadpool(_flag_for_agent, desk, conv_id, message_id, nlu)
             return message, []
         replies: list[dict] | None
         nlu = None
@@ -187,6 +227,10 @@ async def handle_customer_message(desk: Desk, conv_id: str, text: str, payload: 
             state = State.queued
         else:
             out, state = await run_in_threadpool(_store_replies, desk, conv_id, replies)
+            if nlu is not None:
+                angry = await run_in_threadpool(_escalate, desk, conv_id)
+                if angry:
+                    out, state = out + angry, State.queued
         if state == State.queued:
             # Handed off during this turn: assign it now that Rasa has released
             # the conversation (pausing the bot inside the turn would deadlock

@@ -118,6 +118,13 @@ def messages_after(db: Session, conv_id: str, after: int, limit: int = 500) -> l
     ))
 
 
+def last_customer_messages(db: Session, conv_id: str, n: int) -> list[Message]:
+    """The customer's last ``n`` messages, oldest first."""
+    rows = db.scalars(select(Message).where(Message.conversation_id == conv_id, Message.role == Role.customer)
+                      .order_by(Message.seq.desc()).limit(n))
+    return list(reversed(list(rows)))
+
+
 def agent_names(db: Session, messages: list[Message]) -> dict[int, str]:
     ids = {m.agent_id for m in messages if m.agent_id is not None}
     if not ids:

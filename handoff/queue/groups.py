@@ -19,3 +19,19 @@ REASONS: dict[str, str] = {
 
 def group_for_topic(topic: str) -> str:
     return topic if topic in GROUPS else "general"
+
+
+# The topic (and so the skill group) of a conversation, from the intent of
+# the customer's message. The action server imports this table for the
+# handoffs the bot asks for, so this module must stay free of dependencies.
+TOPIC_OF_INTENT: dict[str, str] = {
+    "ask_return_policy": "returns",
+    "request_return": "returns",
+    "ask_refund_status": "returns",
+    "track_order": "logistics",
+    "ask_delivery_time": "logistics",
+    "query_points": "points",
+    "redeem_points": "points",
+    "ask_points_rules": "points",
+    "complain": "complaint",
+}

@@ -55,9 +55,9 @@ def customer_tier(desk: Desk, db: Session, customer_id: str | None, now: datetim
         return None
 
 
-def priority_for(reason: str, tier: str | None) -> int:
+def priority_for(reason: str, tier: str | None, angry: bool = False) -> int:
     """+1 for a 金卡 member, +1 for a complaint, +1 for an angry customer."""
-    return int(tier == GOLD) + int(reason == "complaint") + int(reason == "negative_sentiment")
+    return int(tier == GOLD) + int(reason == "complaint") + int(angry or reason == "negative_sentiment")
 
 
 def sla_due(desk: Desk, queued_at: datetime, reason: str, tier: str | None) -> datetime:
@@ -141,7 +141,8 @@ def _handoff_out(desk: Desk, db: Session, req: HandoffRequest, conv: Conversatio
     )
 
 
-def request_handoff(desk: Desk, db: Session, body: HandoffCreate, now: datetime) -> HandoffOut:
+def request_handoff(desk: Desk, db: Session, body: HandoffCreate, now: datetime,
+                    angry: bool = False) -> HandoffOut:
     """Queue the conversation for a human (once: asking again answers the same request)."""
     conv = conversations.by_sender(db, body.sender_id)
     if conv is None:  # a conversation the desk did not open (e.g. Rasa's own REST channel)
@@ -167,7 +168,7 @@ def request_handoff(desk: Desk, db: Session, body: HandoffCreate, now: datetime)
     conv.handoff_note = body.note
     if open_now:
         conv.state = State.queued
-        conv.priority = priority_for(body.reason.value, tier)
+        conv.priority = priority_for(body.reason.value, tier, angry)
         conv.queued_at = now
         conv.sla_due_at = sla_due(desk, now, body.reason.value, tier)
         conv.sla_breached = False
@@ -180,6 +181,21 @@ def request_handoff(desk: Desk, db: Session, body: HandoffCreate, now: datetime)
         events.state_changed(desk.redis, conv)
         events.queue_changed(desk.redis)
     return _handoff_out(desk, db, request, conv)
+
+
+def mark_angry(desk: Desk, db: Session, conv: Conversation, now: datetime) -> bool:
+    """A waiting customer turned out to be angry: give them the anger priority (once)."""
+    if conv.state != State.queued:
+        return False
+    tier = customer_tier(desk, db, conv.customer_id, now)
+    wanted = priority_for(conv.reason or "requested", tier, angry=True)
+    if conv.priority >= wanted:
+        return False
+    conv.priority = wanted
+    db.commit()
+    desk.redis.zadd(queue_key(conv.group), {conv.id: score(conv.priority, conv.queued_at)})
+    events.queue_changed(desk.redis)
+    return True
 
 
 def list_queue(db: Session) -> list[Conversation]:

@@ -51,6 +51,17 @@ class ServiceLevels(BaseModel):
     tier_minutes: dict[str, int] = {}
 
 
+class EscalationRules(BaseModel):
+    """When an angry customer goes to a human without asking (reason negative_sentiment)."""
+
+    # One message this negative (the sentiment model's probability) is enough.
+    very_negative_score: float = 0.9
+    # Or this many negative messages in a row.
+    negative_in_a_row: int = 2
+    # A complaint (intent complain) said angrily: reason complaint, with the anger priority.
+    complaint_with_negative: bool = True
+
+
 class Policy(BaseModel):
     returns: ReturnRules
     reasons: dict[str, str]
@@ -58,6 +69,7 @@ class Policy(BaseModel):
     tiers: list[Tier]
     points: PointsRules
     sla: ServiceLevels = ServiceLevels()
+    escalation: EscalationRules = EscalationRules()
 
     def tier_for_spend(self, spend_yuan: float) -> Tier:
         eligible = [t for t in self.tiers if spend_yuan >= t.min_spend]

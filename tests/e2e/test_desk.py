@@ -66,3 +66,35 @@ def test_handoff_agent_reply_and_back_to_the_bot(stack, agent):
     assert tracker(stack, customer.id)["paused"] is False
     again = customer.say("积分有多少")
     assert again and again[0]["role"] == "bot", again
+
+
+def test_parse_results_carry_sentiment(stack):
+    def parse(text):
+        return httpx.post(f"{stack.rasa}/model/parse", json={"text": text}, timeout=10).json()["sentiment"]
+
+    assert parse("真是太好了，又没到")["label"] == "negative"
+    assert parse("请问怎么退货")["label"] == "neutral"
+    assert parse("客服在吗")["label"] == "neutral"
+    assert parse("谢谢，非常满意")["label"] == "positive"
+    assert 0 <= parse("我要投诉")["score"] <= 1
+
+
+def test_an_angry_customer_is_handed_to_a_human_with_empathy_first(stack, agent):
+    customer = WebCustomer(stack.desk, "C001")
+    calm = customer.say("请问怎么退货")
+    assert all(r["role"] == "bot" for r in calm)
+    assert customer.http.get(f"/api/chat/conversations/{customer.id}/status").json()["state"] == "bot"
+    customer.say("气死我了，又延迟了")
+    replies = customer.say("催了三次了还是没人管")
+    said = " ".join(r["text"] for r in replies)
+    assert "人工客服" in said and ("抱歉" in said or "理解" in said), said
+    item = next(i for i in agent.get("/api/console/queue").json() if i["id"] == customer.id)
+    detail = agent.get(f"/api/console/conversations/{customer.id}").json()
+    said = [m["nlu"] for m in detail["messages"] if m["role"] == "customer"]
+    assert [n["sentiment"]["label"] for n in said] == ["neutral", "negative", "negative"]
+    if said[-1]["intent"] == "complain":  # the bot's own handoff; the desk adds the anger priority
+        assert (item["reason"], item["priority"]) == ("complaint", 3)  # 金卡 + complaint + anger
+    else:
+        assert (item["reason"], item["priority"]) == ("negative_sentiment", 2)  # 金卡 + anger
+    agent.post(f"/api/console/conversations/{customer.id}/claim")
+    agent.post(f"/api/console/conversations/{customer.id}/resolve")

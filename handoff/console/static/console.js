@@ -264,6 +264,10 @@
     node.dataset.id = m.id;
     node.append(el("div", who + " " + time(m.created_at), "who"), el("div", m.text, "bubble"));
     if (m.role === "customer") node.append(nluLine(m.nlu));
+    if (m.role === "customer" && m.nlu && m.nlu.sentiment && m.nlu.sentiment.label === "negative") {
+      node.classList.add("negative");
+      node.dataset.sentiment = "negative";
+    }
     return node;
   }
   function nluLine(nlu) {
@@ -563,6 +567,11 @@
         S.unread.add(ev.conversation_id);
         renderMine();
       }
+    } else if (ev.type === "negative") {
+      // The customer of a conversation with an agent wrote something angry.
+      const name = S.current && ev.conversation_id === S.current.id ? "当前客户" : "您接待的一位客户";
+      toast("注意：" + name + "情绪负面，请优先安抚");
+      if (!(S.current && ev.conversation_id === S.current.id)) { S.unread.add(ev.conversation_id); renderMine(); }
     } else if (ev.type === "note") {
       if (S.current && ev.conversation_id === S.current.id && !S.current.notes.some((n) => n.id === ev.note.id)) {
         S.current.notes.push(ev.note);

@@ -1,0 +1,100 @@
+"""Benchmark of the sentiment detector on messages it was not trained on.
+
+    make bench-sentiment      (or: .venv/rasa/bin/python bench/sentiment.py)
+
+Trains the component's model (bot/sentiment.py) on four fifths of
+data/sentiment.yml and measures it on the held-out fifth (a fixed split by a
+hash of the text): precision, recall and F1 of "negative", the false-alarm
+rate on neutral messages (neutral called negative), and the cost per
+message. The component also learns from the NLU examples of mapped intents
+(complaints negative, thanks positive, routine questions neutral); the same
+fifth of those is held out, and its routine questions give a second
+false-alarm figure.
+"""
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bot.sentiment import INTENT_LABELS, fit, is_held_out, load_labels, predict, training_set  # noqa: E402
+
+
+def intent_examples() -> list[tuple[str, str]]:
+    """(text, intent) of the NLU training data, as the component sees it in training."""
+    pairs = []
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            intent = str(block.get("intent", "")).split("/")[0]
+            pairs += [(line[2:].strip(), intent) for line in str(block.get("examples", "")).splitlines()
+                      if line.startswith("- ")]
+    return pairs
+
+
+def main() -> None:
+    pairs = load_labels(ROOT / "data" / "sentiment.yml")
+    train = [(t, label) for t, label in pairs if not is_held_out(t)]
+    test = [(t, label) for t, label in pairs if is_held_out(t)]
+    examples = intent_examples()
+    train_examples = [(t, i) for t, i in examples if not is_held_out(t)]
+    started = time.perf_counter()
+    texts, labels, weights = training_set(train, train_examples, labelled_weight=3.0)
+    model = fit(texts, labels, weights)
+    train_s = time.perf_counter() - started
+    predicted = [r["label"] for r in predict(model, [t for t, _ in test])]
+    gold = [label for _, label in test]
+
+    tp = sum(p == g == "negative" for p, g in zip(predicted, gold))
+    fp = sum(p == "negative" != g for p, g in zip(predicted, gold))
+    fn = sum(g == "negative" != p for p, g in zip(predicted, gold))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    neutral = [p for p, g in zip(predicted, gold) if g == "neutral"]
+    false_alarm = sum(p == "negative" for p in neutral) / len(neutral)
+    accuracy = sum(p == g for p, g in zip(predicted, gold)) / len(gold)
+
+    routine = [t for t, i in examples if is_held_out(t) and INTENT_LABELS.get(i) == "neutral"]
+    routine_negative = [t for t, r in zip(routine, predict(model, routine)) if r["label"] == "negative"]
+
+    # Cost per message, one at a time as Rasa calls it during a parse.
+    sample = [t for t, _ in test] * 5
+    for text in sample[:50]:
+        predict(model, [text])
+    timings = []
+    for text in sample:
+        t0 = time.perf_counter()
+        predict(model, [text])
+        timings.append((time.perf_counter() - t0) * 1000)
+    p50, p95 = statistics.median(timings), statistics.quantiles(timings, n=100)[94]
+
+    counts = {label: sum(g == label for g in gold) for label in ("negative", "neutral", "positive")}
+    print(f"\nTrained on {len(train)} labelled messages and {len(texts) - len(train)} NLU examples in "
+          f"{train_s:.2f} s; held out {len(test)} labelled "
+          f"({counts['negative']} negative, {counts['neutral']} neutral, {counts['positive']} positive).\n")
+    print("| measurement (held-out messages) | value | target |")
+    print("|---|---:|---:|")
+    print(f"| negative precision | {precision:.3f} | |")
+    print(f"| negative recall | {recall:.3f} | ≥ 0.85 |")
+    print(f"| negative F1 | {f1:.3f} | |")
+    print(f"| false alarms: neutral called negative | {false_alarm:.1%} ({sum(p == 'negative' for p in neutral)}/{len(neutral)}) | ≤ 5% |")
+    print(f"| accuracy over the three labels | {accuracy:.3f} | |")
+    print(f"| held-out routine-intent NLU examples called negative | {len(routine_negative) / len(routine):.1%} "
+          f"({len(routine_negative)}/{len(routine)}) | |")
+    print(f"| cost per message, p50 / p95 | {p50:.3f} / {p95:.3f} ms | ≤ 2 ms |")
+    misses = [t for (t, g), p in zip(test, predicted) if g == "negative" and p != "negative"]
+    alarms = [t for (t, g), p in zip(test, predicted) if g != "negative" and p == "negative"]
+    if misses:
+        print("\nMissed anger:", " | ".join(misses))
+    if alarms:
+        print("False alarms:", " | ".join(alarms))
+    if routine_negative:
+        print("Routine examples called negative:", " | ".join(routine_negative[:15]))
+
+
+if __name__ == "__main__":
+    main()
