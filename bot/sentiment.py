@@ -121,6 +121,13 @@ def anger_cues(texts):
     return csr_matrix(rows)
 
 
+def words(text: str) -> List[str]:
+    """jieba words of the normalised text (module level, so the model pickles)."""
+    import jieba
+
+    return [w for w in jieba.lcut(normalize_text(text or "")) if w.strip()]
+
+
 def build_model(c: float = 8.0):
     """An untrained pipeline: text in, label probabilities out."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -132,21 +139,83 @@ def build_model(c: float = 8.0):
         ("features", FeatureUnion([
             ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), preprocessor=normalize_text,
                                       sublinear_tf=True, lowercase=False)),
+            ("words", TfidfVectorizer(tokenizer=words, token_pattern=None, ngram_range=(1, 2), sublinear_tf=True,
+                                      lowercase=False)),
             ("cues", FunctionTransformer(anger_cues, validate=False)),
         ])),
         ("classify", LogisticRegression(C=c, max_iter=5000, class_weight="balanced")),
     ])
 
 
-def predict(model, texts: List[str]) -> List[Dict[str, Any]]:
+class Scorer:
+    """The fitted pipeline's probabilities for one text at a time, without its overhead.
+
+    sklearn's FeatureUnion and vectorizers validate and build sparse matrices
+    on every call: about 2 ms for one short message. This computes the same
+    numbers (tokens → sublinear tf·idf → l2 norm per vectorizer, the cue
+    columns, then the multinomial logistic regression) with dictionaries and
+    small numpy arrays, in about a tenth of that. tests/bot/test_sentiment.py
+    checks that both give the same probabilities.
+    """
+
+    def __init__(self, pipeline) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        classify = pipeline.named_steps["classify"]
+        if classify.coef_.shape[0] != len(classify.classes_):
+            raise ValueError("the scorer needs a multinomial model of three or more classes")
+        self.classes = list(classify.classes_)
+        self.intercept = classify.intercept_.copy()
+        self.parts = []  # (kind, transformer data, coefficient columns)
+        offset = 0
+        for _, part in pipeline.named_steps["features"].transformer_list:
+            if isinstance(part, TfidfVectorizer):
+                width = len(part.vocabulary_)
+                columns = classify.coef_[:, offset:offset + width]
+                self.parts.append(("tfidf", (part.build_analyzer(), part.vocabulary_, part.idf_), columns))
+            else:
+                width = part.transform([""]).shape[1]
+                self.parts.append(("dense", part.func, classify.coef_[:, offset:offset + width]))
+            offset += width
+        if offset != classify.coef_.shape[1]:
+            raise ValueError("feature widths do not add up to the model's")
+
+    def probabilities(self, text: str):
+        import numpy as np
+
+        logits = self.intercept.copy()
+        for kind, data, columns in self.parts:
+            if kind == "tfidf":
+                analyzer, vocabulary, idf = data
+                counts: Dict[int, int] = {}
+                for token in analyzer(text):
+                    j = vocabulary.get(token)
+                    if j is not None:
+                        counts[j] = counts.get(j, 0) + 1
+                if not counts:
+                    continue
+                idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+                values = (1.0 + np.log(np.fromiter(counts.values(), dtype=float, count=len(counts)))) * idf[idx]
+                values /= np.sqrt(values @ values)
+                logits += columns[:, idx] @ values
+            else:
+                logits += columns @ data([text]).toarray()[0]
+        logits -= logits.max()
+        exp = np.exp(logits)
+        return exp / exp.sum()
+
+
+def predict(model, texts: List[str], scorer: Optional[Scorer] = None) -> List[Dict[str, Any]]:
     """The label and its probability for each text; blank text is neutral."""
     results: List[Dict[str, Any]] = [{"label": "neutral", "score": 1.0} for _ in texts]
     idx = [i for i, t in enumerate(texts) if t and t.strip()]
     if not idx:
         return results
-    probabilities = model.predict_proba([texts[i] for i in idx])
-    classes = list(model.classes_)
-    for i, row in zip(idx, probabilities):
+    if scorer is not None:
+        rows, classes = [scorer.probabilities(texts[i]) for i in idx], scorer.classes
+    else:
+        rows, classes = model.predict_proba([texts[i] for i in idx]), list(model.classes_)
+    for i, row in zip(idx, rows):
         best = int(row.argmax())
         results[i] = {"label": classes[best], "score": round(float(row[best]), 4)}
     return results
@@ -171,6 +240,7 @@ class SentimentAnalyzer(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self._model = model
+        self._scorer = Scorer(model) if model is not None else None
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -184,6 +254,7 @@ class SentimentAnalyzer(GraphComponent):
         examples = [(m.get(TEXT), m.get(INTENT)) for m in training_data.intent_examples if m.get(TEXT)]
         texts, labels, weights = training_set(load_labels(path), examples, self._config["labelled_weight"])
         self._model = fit(texts, labels, weights, self._config["c"])
+        self._scorer = Scorer(self._model)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / MODEL_FILE).write_bytes(pickle.dumps(self._model))
         return self._resource
@@ -201,6 +272,7 @@ class SentimentAnalyzer(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         if self._model is None:
             return messages
-        for message, result in zip(messages, predict(self._model, [m.get(TEXT) or "" for m in messages])):
+        texts = [m.get(TEXT) or "" for m in messages]
+        for message, result in zip(messages, predict(self._model, texts, self._scorer)):
             message.set(SENTIMENT, result, add_to_output=True)
         return messages

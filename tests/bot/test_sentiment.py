@@ -9,7 +9,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.sentiment import SentimentAnalyzer, load_labels
+from bot.sentiment import Scorer, SentimentAnalyzer, load_labels
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "data" / "sentiment.yml"
@@ -62,3 +62,14 @@ def test_the_labels_file_has_every_label_and_no_duplicates():
     assert {label for _, label in pairs} == {"negative", "neutral", "positive"}
     texts = [t for t, _ in pairs]
     assert len(texts) == len(set(texts)), [t for t in texts if texts.count(t) > 1]
+
+
+def test_the_fast_scorer_gives_the_pipelines_probabilities(trained):
+    model = trained._model
+    scorer = Scorer(model)
+    texts = ["我要投诉你们，太过分了！！！", "请问怎么退货", "好的", "谢谢 😊", "訂單DD260002000001到哪了？？",
+             "qwertyuiop", "!!!"]
+    expected = model.predict_proba(texts)
+    for text, row in zip(texts, expected):
+        assert scorer.probabilities(text) == pytest.approx(row, abs=1e-9), text
+    assert scorer.classes == list(model.classes_)

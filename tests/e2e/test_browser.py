@@ -186,3 +186,40 @@ def test_widget_reconnects_without_losing_or_repeating_messages(browser, stack, 
     seqs = [m.get_attribute("data-seq") for m in customer.locator('[data-testid="chat-message"]').all()]
     assert len(seqs) == len(set(seqs)) and seqs == sorted(seqs, key=int)
     assert agent.post(f"/api/console/conversations/{conv_id}/resolve").status_code == 200
+
+
+def test_an_angry_customer_reaches_the_console_with_the_sentiment_trail(browser, stack, shop_site):
+    customer = browser.new_context(viewport={"width": 420, "height": 760}).new_page()
+    conv_id = open_widget(customer, shop_site, "C004")
+    say(customer, "请问积分怎么用")
+    expect(messages(customer, "bot")).to_have_count(2, timeout=30_000)
+    say(customer, "气死我了！！！快递一个星期了还没到，你们到底干什么吃的")
+    expect(customer.get_by_test_id("chat-status")).to_contain_text("转接", timeout=30_000)
+    # Empathy before "a human is coming", both from the bot.
+    expect(messages(customer, "bot").filter(has_text="抱歉").first).to_be_visible()
+
+    agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    agent.goto(f"{stack.desk}/console")
+    agent.get_by_test_id("login-username").fill("supervisor")
+    agent.get_by_test_id("login-password").fill("super123")
+    agent.get_by_test_id("login-submit").click()
+    item = agent.locator(f'[data-testid="queue-item"][data-conversation-id="{conv_id}"]')
+    expect(item).to_contain_text("情绪负面", timeout=15_000)
+    item.get_by_test_id("claim").click()
+    # complain → 投诉, any other angry intent → 客户情绪激动 (escalation.decide)
+    expect(agent.get_by_test_id("handoff-reason")).to_contain_text(re.compile("客户情绪激动|投诉"), timeout=15_000)
+    trail = agent.get_by_test_id("sentiment-trail")
+    expect(trail.locator('[data-label="neutral"]')).to_have_count(1)
+    expect(trail.locator('[data-label="negative"]')).to_have_count(1)
+    expect(trail).to_contain_text("趋势：变差")
+    angry = agent.locator('[data-testid="console-message"][data-role="customer"][data-sentiment="negative"]')
+    expect(angry).to_have_count(1)
+
+    # With an agent, another angry message is flagged at once, not queued again.
+    say(customer, "还要等多久？？？太过分了")
+    expect(angry).to_have_count(2, timeout=15_000)
+    expect(agent.locator("#toast")).to_contain_text("情绪负面")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    agent.screenshot(path=str(ARTIFACTS / "console-angry.png"))
+    agent.on("dialog", lambda dialog: dialog.accept())
+    agent.get_by_test_id("resolve").click()

@@ -370,10 +370,11 @@
 
     section("情绪走势");
     const trail = el("div", null, "trail");
+    trail.setAttribute("data-testid", "sentiment-trail");
     const said = c.messages.filter((m) => m.role === "customer");
     const labels = said.map((m) => (m.nlu && m.nlu.sentiment ? m.nlu.sentiment.label : null)).filter(Boolean);
     if (!labels.length) trail.append(el("span", "暂无", "nlu"));
-    for (const label of labels) { const d = el("span", "", "dot " + label); d.title = SENTI[label] || label; trail.append(d); }
+    for (const label of labels) { const d = el("span", "", "dot " + label); d.title = SENTI[label] || label; d.dataset.label = label; trail.append(d); }
     if (labels.length >= 2) {
       const score = (l) => (l === "negative" ? -1 : l === "positive" ? 1 : 0);
       const diff = score(labels[labels.length - 1]) - score(labels[0]);
