@@ -79,7 +79,7 @@ bench: install train bench-sentiment
 
 # Precision/recall of negative sentiment on held-out labelled messages.
 bench-sentiment: $(RASA_VENV)/.installed
-	$(RASA_VENV)/bin/python bench/sentiment.py
+	$(RASA_VENV)/bin/python bench/sentiment.py $(ARGS)
 
 crossval: $(RASA_VENV)/.installed
 	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --out var/crossval

@@ -55,7 +55,7 @@ class EscalationRules(BaseModel):
     """When an angry customer goes to a human without asking (reason negative_sentiment)."""
 
     # One message this negative (the sentiment model's probability) is enough.
-    very_negative_score: float = 0.9
+    very_negative_score: float = 0.8
     # Or this many negative messages in a row.
     negative_in_a_row: int = 2
     # A complaint (intent complain) said angrily: reason complaint, with the anger priority.

@@ -9,7 +9,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.sentiment import Scorer, SentimentAnalyzer, load_labels
+from bot.sentiment import Scorer, SentimentAnalyzer, decide, load_labels
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "data" / "sentiment.yml"
@@ -73,3 +73,11 @@ def test_the_fast_scorer_gives_the_pipelines_probabilities(trained):
     for text, row in zip(texts, expected):
         assert scorer.probabilities(text) == pytest.approx(row, abs=1e-9), text
     assert scorer.classes == list(model.classes_)
+
+
+def test_negative_needs_the_configured_probability():
+    classes = ["negative", "neutral", "positive"]
+    assert decide(classes, [0.6, 0.3, 0.1], 0.55) == {"label": "negative", "score": 0.6}
+    # Most probable, but under the bar: the likelier of the other two, renormalised.
+    assert decide(classes, [0.5, 0.3, 0.2], 0.55) == {"label": "neutral", "score": 0.6}
+    assert decide(classes, [0.1, 0.2, 0.7], 0.55) == {"label": "positive", "score": pytest.approx(0.7778, abs=1e-4)}

@@ -146,6 +146,7 @@
       sla.dataset.sla = "1";
       meta.append(sla);
       item.append(row, meta, el("div", c.preview, "preview"));
+      if (c.last_sentiment && c.last_sentiment.label === "negative") item.append(el("span", "情绪负面", "senti negative"));
       item.onclick = () => openConversation(c.id);
       if (S.current && S.current.id === c.id) item.classList.add("selected");
       c._waitNode = wait; c._slaNode = sla;
