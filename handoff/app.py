@@ -18,7 +18,7 @@ from handoff.agents import routes as agent_routes
 from handoff.agents.service import away_without_console, ensure_seed_agents
 from handoff.console import routes as console_routes
 from handoff.console import ws as console_ws
-from handoff.conversations import relay
+from handoff.conversations import events, relay
 from handoff.conversations import routes as chat_routes
 from handoff.conversations import ws as chat_ws
 from handoff.conversations.bot import BotClient
@@ -34,6 +34,8 @@ from handoff.queue import service as queue
 from handoff.shop import routes as shop_routes
 from handoff.shop.policy import load_policy
 from handoff.shop.seed import seed_if_empty
+from handoff.survey import routes as survey_routes
+from handoff.survey import service as survey
 from handoff.web import routes as web_routes
 
 logger = logging.getLogger(__name__)
@@ -45,10 +47,13 @@ def _maintain(desk: Desk, reconcile: bool) -> None:
             queue.reconcile(desk, db)
         queue.flag_sla_breaches(desk, db, utcnow())
         away_without_console(db, desk.redis)
+        for conv, said in survey.close_idle(desk, db, utcnow()):
+            for message in said:
+                events.message_added(desk.redis, conv, message, {})
 
 
 async def maintenance(desk: Desk) -> None:
-    """Every few seconds: SLA flags, auto-assignment; every ~30 s: Redis against SQL."""
+    """Every few seconds: SLA flags, auto-assignment, surveys of quiet conversations; every ~30 s: Redis against SQL."""
     tick = 0
     while True:
         await asyncio.sleep(desk.settings.maintenance_seconds)
@@ -127,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-Chat-Token"])
     for router in (health.router, shop_routes.router, queue_routes.router, agent_routes.router,
                    chat_routes.router, chat_ws.router, console_routes.router, console_routes.pages,
-                   console_ws.router, web_routes.router, web_routes.demo):
+                   console_ws.router, survey_routes.router, web_routes.router, web_routes.demo):
         app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=console_routes.STATIC, check_dir=False),
               name="console-static")

@@ -22,6 +22,7 @@ from handoff.queue.groups import GROUPS, REASONS
 from handoff.queue.models import HandoffRequest
 from handoff.shop import schemas as shop_schemas
 from handoff.shop import service as shop
+from handoff.survey import service as survey
 
 
 class NoteOut(BaseModel):
@@ -189,10 +190,12 @@ def resolve(desk: Desk, db: Session, conv_id: str, agent: Agent, now: datetime) 
                       HandoffRequest.status.in_(["queued", "assigned"])).values(status="closed"))
     message = conversations.add_message(
         db, conv, Role.system, "本次人工服务已结束，感谢您的耐心。如还有问题，可以直接继续问我（智能助手）。", now)
+    asked = survey.end_with_agent(desk, db, conv, now)
     db.commit()
     if was_queued and conv.group:
         desk.redis.zrem(queue.queue_key(conv.group), conv.id)
-    events.message_added(desk.redis, conv, message, {})
+    for said in (message, *asked):
+        events.message_added(desk.redis, conv, said, {})
     events.state_changed(desk.redis, conv, conv.agent_id)
     events.queue_changed(desk.redis)
     return summary(db, desk.policy, conv, now)

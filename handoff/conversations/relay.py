@@ -27,6 +27,7 @@ from handoff.queue import service as queue
 from handoff.queue.groups import TOPIC_OF_INTENT
 from handoff.queue.models import HandoffReason, HandoffTopic
 from handoff.queue.schemas import HandoffCreate
+from handoff.survey import service as survey
 
 logger = logging.getLogger(__name__)
 
@@ -70,24 +71,45 @@ def open_conversation(desk: Desk, channel: str, customer_id: str | None) -> tupl
         return conv, token, [conversations.message_out(message)]
 
 
-def _store_customer_message(desk: Desk, conv_id: str, text: str, client_id: str | None):
+def _store_customer_message(desk: Desk, conv_id: str, text: str, client_id: str | None,
+                            survey_answer: bool = False):
     now = utcnow()
     with desk.session() as db:
         conv = conversations.get_conversation(db, conv_id)
         message, created = conversations.add_customer_message(db, conv, text, client_id, now)
         if created:
-            if conv.state == State.closed:  # the customer writes again: back to the bot
+            if conv.state == State.closed and not survey_answer:  # the customer writes again: back to the bot
                 conv.state = State.bot
                 db.commit()
                 events.state_changed(desk.redis, conv)
             events.message_added(desk.redis, conv, message, {})
-            if conv.state != State.with_agent:
+            if conv.state != State.with_agent and not survey_answer:
                 events.typing(desk.redis, conv, "bot")
         tier = queue.customer_tier(desk, db, conv.customer_id, now)
         metadata = {"customer_id": conv.customer_id, "channel": conv.channel,
                     "tier": tier, "conversation_id": conv.id}
         return (conversations.message_out(message), created, conv.state, conv.rasa_sender_id,
                 metadata, message.id)
+
+
+def _survey_match(desk: Desk, conv_id: str, text: str, payload: str | None) -> int | None:
+    with desk.session() as db:
+        return survey.match(db, conversations.get_conversation(db, conv_id), text, payload)
+
+
+def _survey_answer(desk: Desk, conv_id: str, survey_id: int, message_id: int, text: str,
+                   payload: str | None) -> list[MessageOut]:
+    with desk.session() as db:
+        conv = conversations.get_conversation(db, conv_id)
+        said = survey.answer(desk, db, conv, survey_id, db.get(Message, message_id), text, payload, utcnow())
+        for message in said:
+            events.message_added(desk.redis, conv, message, {})
+        return [conversations.message_out(m) for m in said]
+
+
+def _survey_moved_on(desk: Desk, conv_id: str) -> None:
+    with desk.session() as db:
+        survey.moved_on(db, conv_id)
 
 
 def _store_nlu(desk: Desk, conv_id: str, message_id: int, nlu: dict | None) -> None:
@@ -200,10 +222,15 @@ async def handle_customer_message(desk: Desk, conv_id: str, text: str, payload: 
                                   client_id: str | None) -> tuple[MessageOut, list[MessageOut]]:
     """Store the customer's message, then let the bot answer or the agent see it."""
     async with _lock(conv_id):
+        survey_id = await run_in_threadpool(_survey_match, desk, conv_id, text.strip(), payload)
         message, created, state, sender, metadata, message_id = await run_in_threadpool(
-            _store_customer_message, desk, conv_id, text.strip(), client_id)
+            _store_customer_message, desk, conv_id, text.strip(), client_id, survey_id is not None)
         if not created:  # a resend of something already handled
             return message, []
+        if survey_id is not None:  # an answer to the satisfaction survey: the bot never sees it
+            return message, await run_in_threadpool(_survey_answer, desk, conv_id, survey_id, message_id,
+                                                    text.strip(), payload)
+        await run_in_threadpool(_survey_moved_on, desk, conv_id)
         bot_text = payload if payload and payload.startswith("/") else text.strip()
         if state == State.with_agent:
             try:

@@ -32,7 +32,9 @@ def create_schema(engine: Engine) -> None:
     from handoff.agents import models as _agents  # noqa: F401
     from handoff.conversations import models as _conversations  # noqa: F401
     from handoff.queue import models as _queue  # noqa: F401
+    from handoff.reports import models as _reports  # noqa: F401
     from handoff.shop import models as _shop  # noqa: F401
+    from handoff.survey import models as _survey  # noqa: F401
 
     Base.metadata.create_all(engine)
 

@@ -1,6 +1,7 @@
 """The shop's service rules, loaded from a YAML file an admin can edit."""
 
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel
@@ -62,6 +63,19 @@ class EscalationRules(BaseModel):
     complaint_with_negative: bool = True
 
 
+class SurveyRules(BaseModel):
+    """The satisfaction survey after a conversation."""
+
+    # A bot-only conversation that reached an answer gets the survey after this much quiet.
+    idle_minutes: float = 5
+    # Answers after this are politely refused.
+    expire_hours: float = 24
+    # Asked after the rating and "问题解决了吗": any of "nps", "ces".
+    extra_questions: list[Literal["nps", "ces"]] = ["nps", "ces"]
+    # A rating at or below this opens a follow-up (回访) for supervisors.
+    follow_up_max_rating: int = 2
+
+
 class Policy(BaseModel):
     returns: ReturnRules
     reasons: dict[str, str]
@@ -70,6 +84,7 @@ class Policy(BaseModel):
     points: PointsRules
     sla: ServiceLevels = ServiceLevels()
     escalation: EscalationRules = EscalationRules()
+    survey: SurveyRules = SurveyRules()
 
     def tier_for_spend(self, spend_yuan: float) -> Tier:
         eligible = [t for t in self.tiers if spend_yuan >= t.min_spend]

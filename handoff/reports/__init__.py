@@ -1,0 +1,1 @@
+"""What happened in each finished conversation, and the satisfaction figures computed from it."""
