@@ -31,6 +31,7 @@ from handoff.core.redis import connect_async_redis, connect_redis
 from handoff.core.settings import Settings, get_settings
 from handoff.queue import routes as queue_routes
 from handoff.queue import service as queue
+from handoff.reports import routes as report_routes
 from handoff.shop import routes as shop_routes
 from handoff.shop.policy import load_policy
 from handoff.shop.seed import seed_if_empty
@@ -132,8 +133,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-Chat-Token"])
     for router in (health.router, shop_routes.router, queue_routes.router, agent_routes.router,
                    chat_routes.router, chat_ws.router, console_routes.router, console_routes.pages,
-                   console_ws.router, survey_routes.router, web_routes.router, web_routes.demo):
+                   console_ws.router, survey_routes.router, report_routes.router, report_routes.pages,
+                   web_routes.router, web_routes.demo):
         app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=console_routes.STATIC, check_dir=False),
               name="console-static")
+    app.mount("/reports/static", StaticFiles(directory=report_routes.STATIC, check_dir=False),
+              name="reports-static")
     return app
