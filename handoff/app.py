@@ -32,6 +32,7 @@ from handoff.core.settings import Settings, get_settings
 from handoff.queue import routes as queue_routes
 from handoff.queue import service as queue
 from handoff.reports import routes as report_routes
+from handoff.reports.demo import seed_demo_reports, start_of_today
 from handoff.shop import routes as shop_routes
 from handoff.shop.policy import load_policy
 from handoff.shop.seed import seed_if_empty
@@ -85,6 +86,8 @@ async def lifespan(app: FastAPI):
             seed_if_empty(db)
         ensure_seed_agents(db, settings.admin_username, settings.admin_password,
                            settings.seed_demo_agents, settings.default_capacity, utcnow())
+        if settings.seed_demo_data and settings.seed_demo_reports:
+            seed_demo_reports(db, start_of_today(settings.timezone))
         queue.reconcile(desk, db)  # Redis may have restarted, or been emptied
     await hub.start()
     loop = asyncio.create_task(maintenance(desk), name="maintenance")

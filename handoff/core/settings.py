@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     shop_policy_file: Path = REPO_ROOT / "handoff" / "shop" / "policy.yml"
     # Seed the demo shop (customers, orders, points) into an empty database.
     seed_demo_data: bool = True
+    # Also a few weeks of past conversations and survey answers (marked as
+    # demo data), so that the dashboard is not empty on first start.
+    seed_demo_reports: bool = True
     # Demo only: GET /api/demo/sign signs a customer id for the demo shop page
     # (a real shop signs on its own server). Off in production.
     demo_mode: bool = True

@@ -50,7 +50,8 @@ def record_episode(desk: Desk, db: Session, conv: Conversation, now: datetime, *
     record = ServiceRecord(
         conversation_id=conv.id, first_seq=after + 1, last_seq=conv.last_seq, channel=conv.channel,
         customer_id=conv.customer_id, tier=queue.customer_tier(desk, db, conv.customer_id, now) or GUEST_TIER,
-        topic=topic_of(said, conv.topic if handed_off else None), handed_off=handed_off, started_at=said[0].created_at, ended_at=now, demo=False,
+        topic=topic_of(said, conv.topic if handed_off else None),
+        handed_off=handed_off, started_at=said[0].created_at, ended_at=now, demo=False,
     )
     if handed_off:
         record.reason, record.agent_id = conv.reason, conv.agent_id

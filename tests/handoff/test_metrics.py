@@ -69,7 +69,8 @@ def test_breakdowns_by_channel_agent_tier_and_topic():
     assert (web["episodes"], wechat["episodes"]) == (7, 3)
     # web ratings 5, 4, 5, 3: 3 of 4 are 4–5, average 17 / 4; wechat ratings 2, 1, 4.
     assert (web["csat"], web["csat_average"]) == (0.75, 4.25)
-    assert wechat["csat"] == pytest.approx(1 / 3, abs=1e-4) and wechat["csat_average"] == pytest.approx(7 / 3, abs=1e-3)
+    assert wechat["csat"] == pytest.approx(1 / 3, abs=1e-4)
+    assert wechat["csat_average"] == pytest.approx(7 / 3, abs=1e-3)
     # web NPS 10, 8, 9, 6: promoters 2, detractors 1 of 4 → 25; wechat 3, 0, 9: 1 − 2 of 3 → −33.3.
     assert (web["nps"], wechat["nps"]) == (25.0, -33.3)
     assert web["containment_rate"] == pytest.approx(4 / 7, abs=1e-4)
@@ -85,7 +86,8 @@ def test_breakdowns_by_channel_agent_tier_and_topic():
 
     by_topic = dict(breakdown(ROWS, "topic"))
     assert by_topic["returns"]["csat_average"] == 3.0  # 5 and 1
-    assert by_topic["logistics"]["episodes"] == 3 and by_topic["logistics"]["handoff_rate"] == pytest.approx(1 / 3, abs=1e-4)
+    logistics = by_topic["logistics"]
+    assert logistics["episodes"] == 3 and logistics["handoff_rate"] == pytest.approx(1 / 3, abs=1e-4)
 
 
 def test_no_episodes_gives_empty_figures_not_errors():

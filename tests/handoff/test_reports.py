@@ -3,6 +3,11 @@
 import csv
 import io
 
+from sqlalchemy import func, select
+
+from handoff.reports.demo import seed_demo_reports, start_of_today
+from handoff.reports.models import ServiceRecord
+from handoff.survey.models import FollowUp
 from tests.handoff.conftest import Staff
 from tests.handoff.test_survey import served_by_agent
 
@@ -54,3 +59,23 @@ def test_a_bad_range_or_dimension_is_a_clear_422(client):
 def test_reports_need_a_login(client):
     client.cookies.clear()
     assert client.get("/api/reports/satisfaction").status_code == 401
+
+
+def test_demo_data_fills_past_weeks_is_marked_and_leaves_today_to_real_figures(client, db):
+    desk = client.app.state.desk
+    today = start_of_today(desk.settings.timezone)
+    written = seed_demo_reports(db, today)
+    assert written > 400 and seed_demo_reports(db, today) == 0  # only into an empty table
+    records = db.scalars(select(ServiceRecord)).all()
+    assert all(r.demo and r.ended_at < today for r in records)
+    assert {r.channel for r in records} == {"web", "wechat"} and any(r.handed_off for r in records)
+    assert db.scalar(select(func.count()).select_from(FollowUp)) == 0  # no fake tasks for supervisors
+
+    boss = Staff(client, "supervisor", "super123")
+    past = boss.get("/api/reports/satisfaction?by=topic").json()
+    assert past["demo"] is True and past["overall"]["responses"] > 100 and len(past["groups"]) == 5
+    assert 0 < past["overall"]["csat"] < 1 and past["overall"]["first_response_median_s"] > 0
+    answered(client, "C002", ("5", "1", "9", "5"))
+    local_today = boss.get("/api/reports/satisfaction").json()["end"]
+    real = boss.get(f"/api/reports/satisfaction?start={local_today}&end={local_today}").json()
+    assert real["demo"] is False and real["overall"]["responses"] == 1

@@ -81,6 +81,9 @@
     await Promise.all([loadQueue(), loadMine(), loadTickets(), loadStats(), loadCanned()]);
     renderLoad();
     connect();
+    // /console?conversation=<id>: open it (the dashboard's follow-ups link here).
+    const linked = new URLSearchParams(location.search).get("conversation");
+    if (linked) openConversation(linked).catch((err) => toast(err.message));
   }
 
   $("presence").onchange = async () => {
