@@ -1,4 +1,4 @@
-
+"""Follow-up tasks (回访) as the console sees them."""
 
 from pydantic import BaseModel, Field
 
@@ -22,6 +22,3 @@ class FollowUpOut(BaseModel):
 
 class FollowUpDone(BaseModel):
     note: str = Field(default="", max_length=1000)
-
-
-

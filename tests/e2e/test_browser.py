@@ -79,6 +79,14 @@ def messages(page: Page, role: str):
     return page.locator(f'[data-testid="chat-message"][data-role="{role}"]')
 
 
+def login(page: Page, desk: str, username: str, password: str) -> None:
+    page.goto(f"{desk}/console")
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("reports-link")).to_be_visible(timeout=15_000)
+
+
 def test_customer_agent_and_bot_loop(browser, stack, shop_site):
     customer = browser.new_context(viewport={"width": 420, "height": 760}).new_page()
     conv_id = open_widget(customer, shop_site, "C002")
@@ -89,10 +97,7 @@ def test_customer_agent_and_bot_loop(browser, stack, shop_site):
     expect(customer.get_by_test_id("chat-status")).to_contain_text("转接", timeout=30_000)
 
     agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-    agent.goto(f"{stack.desk}/console")
-    agent.get_by_test_id("login-username").fill("xiaomei")
-    agent.get_by_test_id("login-password").fill("agent123")
-    agent.get_by_test_id("login-submit").click()
+    login(agent, stack.desk, "xiaomei", "agent123")
     item = agent.locator(f'[data-testid="queue-item"][data-conversation-id="{conv_id}"]')
     expect(item).to_be_visible(timeout=15_000)
     expect(item).to_contain_text("李娜")
@@ -131,10 +136,7 @@ def test_customer_text_is_shown_as_text_in_the_console(browser, stack, shop_site
     say(customer, '<img src=x onerror="window.pwned=1"><b>转人工</b>')
     say(customer, "转人工")
     agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-    agent.goto(f"{stack.desk}/console")
-    agent.get_by_test_id("login-username").fill("supervisor")
-    agent.get_by_test_id("login-password").fill("super123")
-    agent.get_by_test_id("login-submit").click()
+    login(agent, stack.desk, "supervisor", "super123")
     item = agent.locator(f'[data-testid="queue-item"][data-conversation-id="{conv_id}"]')
     expect(item).to_be_visible(timeout=30_000)
     item.get_by_test_id("claim").click()
@@ -199,10 +201,7 @@ def test_an_angry_customer_reaches_the_console_with_the_sentiment_trail(browser,
     expect(messages(customer, "bot").filter(has_text="抱歉").first).to_be_visible()
 
     agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-    agent.goto(f"{stack.desk}/console")
-    agent.get_by_test_id("login-username").fill("supervisor")
-    agent.get_by_test_id("login-password").fill("super123")
-    agent.get_by_test_id("login-submit").click()
+    login(agent, stack.desk, "supervisor", "super123")
     item = agent.locator(f'[data-testid="queue-item"][data-conversation-id="{conv_id}"]')
     expect(item).to_contain_text("情绪负面", timeout=15_000)
     item.get_by_test_id("claim").click()
@@ -223,3 +222,60 @@ def test_an_angry_customer_reaches_the_console_with_the_sentiment_trail(browser,
     agent.screenshot(path=str(ARTIFACTS / "console-angry.png"))
     agent.on("dialog", lambda dialog: dialog.accept())
     agent.get_by_test_id("resolve").click()
+
+
+def todays_responses(page: Page, desk: str) -> int:
+    """The number of survey answers today, as the dashboard's JSON API counts them."""
+    today = page.evaluate("fetch('/api/reports/satisfaction').then(r => r.json()).then(r => r.end)")
+    report = page.evaluate(f"fetch('/api/reports/satisfaction?start={today}&end={today}').then(r => r.json())")
+    return report["overall"]["responses"]
+
+
+def test_a_customer_answers_the_survey_in_the_widget_and_the_dashboard_shows_it(browser, stack, shop_site):
+    customer = browser.new_context(viewport={"width": 420, "height": 760}).new_page()
+    conv_id = open_widget(customer, shop_site, "C005")
+    say(customer, "转人工")
+    expect(customer.get_by_test_id("chat-status")).to_contain_text("转接", timeout=30_000)
+
+    agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    login(agent, stack.desk, "supervisor", "super123")
+    before = todays_responses(agent, stack.desk)
+    item = agent.locator(f'[data-testid="queue-item"][data-conversation-id="{conv_id}"]')
+    item.get_by_test_id("claim").click()
+    agent.get_by_test_id("reply-input").fill("您好，问题已经帮您处理好了")
+    agent.get_by_test_id("reply-send").click()
+    agent.on("dialog", lambda dialog: dialog.accept())
+    agent.get_by_test_id("resolve").click()
+
+    # The survey arrives in the widget as buttons; the customer answers every question.
+    expect(messages(customer, "bot").last).to_contain_text("本次服务您满意吗", timeout=15_000)
+    for button, next_question in [("非常满意", "问题解决了吗"), ("已解决", "推荐"), ("10", "容易"),
+                                  ("5 非常容易", "还有什么想对我们说的")]:
+        customer.get_by_role("button", name=button, exact=button != "非常满意").click()
+        expect(messages(customer, "bot").last).to_contain_text(next_question, timeout=10_000)
+    say(customer, "小美服务很好")
+    expect(messages(customer, "bot").last).to_contain_text("感谢您的评价", timeout=10_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    customer.screenshot(path=str(ARTIFACTS / "widget-survey.png"))
+
+    dashboard = agent
+    dashboard.goto(f"{stack.desk}/console/reports")
+    expect(dashboard.get_by_test_id("kpi-csat")).to_be_visible(timeout=15_000)
+    assert todays_responses(dashboard, stack.desk) == before + 1
+    # Today only: the answer just given is in the figures and the charts are drawn.
+    today = dashboard.evaluate("fetch('/api/reports/satisfaction').then(r => r.json()).then(r => r.end)")
+    dashboard.get_by_test_id("start").fill(today)
+    dashboard.get_by_test_id("by").select_option("agent")
+    expect(dashboard.get_by_test_id("groups-table")).to_contain_text("王主管", timeout=10_000)
+    expect(dashboard.get_by_test_id("kpi-csat")).to_contain_text("份评价")
+    assert dashboard.locator('[data-testid="chart-daily"] canvas').count() == 1
+    # The last four weeks again, with the demo data, for the screenshot.
+    four_weeks = dashboard.evaluate("new Date(Date.now() - 27 * 86400000).toISOString().slice(0, 10)")
+    dashboard.get_by_test_id("start").fill(four_weeks)
+    dashboard.get_by_test_id("by").select_option("channel")
+    expect(dashboard.get_by_test_id("demo-banner")).to_be_visible(timeout=10_000)
+    expect(dashboard.get_by_test_id("groups-table")).to_contain_text("网页", timeout=10_000)
+    dashboard.wait_for_timeout(800)  # the charts' entry animation
+    dashboard.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    csv = dashboard.evaluate(f"fetch('/api/reports/answers.csv?start={today}&end={today}').then(r => r.text())")
+    assert conv_id in csv and "小美服务很好" in csv

@@ -78,8 +78,9 @@
     }, true);
     const reasons = Object.entries(r.overall.handoff_reasons);
     chart("chart-reasons").setOption({
-      textStyle: font, tooltip: { trigger: "item" },
-      series: [{ type: "pie", radius: ["35%", "65%"], label: { formatter: "{b}\n{c}（{d}%）" },
+      textStyle: font, tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
+      legend: { type: "scroll", bottom: 0 },
+      series: [{ type: "pie", radius: ["32%", "58%"], center: ["50%", "45%"], label: { formatter: "{d}%" },
         data: reasons.map(([k, v]) => ({ name: r.overall.handoff_reason_names[k] || k, value: v })) }],
       graphic: reasons.length ? [] : [{ type: "text", left: "center", top: "middle", style: { text: "暂无转人工", fill: "#9ca3af", font: "14px sans-serif" } }],
     }, true);
