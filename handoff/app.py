@@ -39,6 +39,9 @@ from handoff.shop.seed import seed_if_empty
 from handoff.survey import routes as survey_routes
 from handoff.survey import service as survey
 from handoff.web import routes as web_routes
+from handoff.wechat import outbox as wechat_outbox
+from handoff.wechat import routes as wechat_routes
+from handoff.wechat.api import WechatApi
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +83,8 @@ async def lifespan(app: FastAPI):
     desk = Desk(settings=settings, session_factory=app.state.session_factory, redis=app.state.redis,
                 policy=app.state.policy, bot=BotClient(settings.rasa_urls, settings.bot_timeout_seconds),
                 hub=hub)
+    if settings.wechat_accounts:
+        desk.wechat = WechatApi(settings.wechat_api_base, desk.redis)
     app.state.desk = desk
     with desk.session() as db:
         if settings.seed_demo_data:
@@ -90,15 +95,20 @@ async def lifespan(app: FastAPI):
             seed_demo_reports(db, start_of_today(settings.timezone))
         queue.reconcile(desk, db)  # Redis may have restarted, or been emptied
     await hub.start()
-    loop = asyncio.create_task(maintenance(desk), name="maintenance")
+    loops = [asyncio.create_task(maintenance(desk), name="maintenance")]
+    if desk.wechat is not None:
+        loops.append(asyncio.create_task(wechat_outbox.run(desk), name="wechat-outbox"))
     try:
         yield
     finally:
-        loop.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await loop
+        for loop in loops:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
         await hub.stop()
         await desk.bot.aclose()
+        if desk.wechat is not None:
+            await desk.wechat.aclose()
         app.state.redis.close()
         if embedded_redis is not None:
             embedded_redis.stop()
@@ -137,7 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, shop_routes.router, queue_routes.router, agent_routes.router,
                    chat_routes.router, chat_ws.router, console_routes.router, console_routes.pages,
                    console_ws.router, survey_routes.router, report_routes.router, report_routes.pages,
-                   web_routes.router, web_routes.demo):
+                   web_routes.router, web_routes.demo, wechat_routes.router):
         app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=console_routes.STATIC, check_dir=False),
               name="console-static")

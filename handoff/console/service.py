@@ -23,6 +23,7 @@ from handoff.queue.models import HandoffRequest
 from handoff.shop import schemas as shop_schemas
 from handoff.shop import service as shop
 from handoff.survey import service as survey
+from handoff.wechat import outbox
 
 
 class NoteOut(BaseModel):
@@ -87,12 +88,21 @@ def detail(desk: Desk, db: Session, conv_id: str, slots: dict, now: datetime) ->
             profile, orders = None, []
     return ConversationDetail(
         **summary(db, desk.policy, conv, now).model_dump(),
-        messages=[conversations.console_message_out(m, names) for m in messages],
+        messages=_with_delivery(db, conv, [conversations.console_message_out(m, names) for m in messages]),
         notes=[NoteOut(id=n.id, agent_name=name, text=n.text, created_at=n.created_at) for n, name in notes],
         handoff=HandoffInfo(reason=conv.reason, reason_name=REASONS.get(conv.reason or ""),
                             note=conv.handoff_note or "", requested_at=requested),
         slots=slots, customer_profile=profile, orders=orders,
     )
+
+
+def _with_delivery(db: Session, conv: Conversation, messages: list[ConsoleMessageOut]) -> list[ConsoleMessageOut]:
+    """Mark the messages that did not reach a WeChat customer."""
+    if conv.channel == "wechat":
+        problems = outbox.problems(db, [m.id for m in messages])
+        for message in messages:
+            message.delivery = problems.get(message.id)
+    return messages
 
 
 def list_conversations(desk: Desk, db: Session, agent: Agent, scope: str, now: datetime) -> list[ConversationSummary]:

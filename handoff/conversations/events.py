@@ -13,6 +13,15 @@ def message_added(redis: Redis, conv: Conversation, message: Message, names: dic
     publish(redis, f"conv:{conv.id}", {"type": "message", "message": body})
     publish(redis, "console", {"type": "message", "conversation_id": conv.id,
                                "agent_id": conv.agent_id, "message": body})
+    if conv.channel == "wechat" and message.role.value != "customer":  # the WeChat outbox sends it
+        publish(redis, "wechat", {"conversation_id": conv.id})
+
+
+def delivery_changed(redis: Redis, conv: Conversation, message: Message, delivery: dict) -> None:
+    """A message could not be delivered to the customer's channel (WeChat): the console marks it."""
+    body = console_message_out(message).model_dump(mode="json") | {"delivery": delivery}
+    publish(redis, "console", {"type": "message", "conversation_id": conv.id,
+                               "agent_id": conv.agent_id, "message": body})
 
 
 def message_understood(redis: Redis, conv: Conversation, message: Message, names: dict[int, str]) -> None:

@@ -25,6 +25,9 @@ class ConsoleMessageOut(MessageOut):
     """A message as an agent sees it: with what the bot understood."""
 
     nlu: dict | None = None
+    # Set when the message did not reach the customer's channel:
+    # {"status": "undeliverable" | "failed", "detail": "..."}
+    delivery: dict | None = None
 
 
 class CustomerRef(BaseModel):

@@ -16,6 +16,7 @@ from handoff.shop.policy import Policy
 if TYPE_CHECKING:
     from handoff.conversations.bot import BotClient
     from handoff.core.realtime import Hub
+    from handoff.wechat.api import WechatApi
 
 
 @dataclass
@@ -26,6 +27,8 @@ class Desk:
     policy: Policy
     bot: "BotClient"
     hub: "Hub"
+    # WeChat's API client; None when no official account is configured.
+    wechat: "WechatApi | None" = None
 
     def session(self) -> Session:
         return self.session_factory()

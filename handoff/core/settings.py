@@ -7,10 +7,21 @@ except ``REDIS_URL`` which keeps its conventional name.
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class WechatAccount(BaseModel):
+    """One WeChat official account (公众号) as its admin page (基本配置) shows it."""
+
+    app_id: str = Field(min_length=1, max_length=32)
+    app_secret: str = Field(min_length=1)
+    token: str = Field(min_length=1)  # the server configuration's Token
+    # 43 characters; empty when the account only uses plaintext mode.
+    encoding_aes_key: str = Field("", pattern=r"^([A-Za-z0-9+/]{43})?$")
+    name: str = "公众号"
 
 
 class Settings(BaseSettings):
@@ -71,6 +82,24 @@ class Settings(BaseSettings):
     default_handle_seconds: int = 180
     # Period of the background loop (auto-assignment, SLA flags, Redis check).
     maintenance_seconds: float = 2.0
+
+    # WeChat official accounts, as JSON: DESK_WECHAT_ACCOUNTS='[{"app_id": "wx...",
+    # "app_secret": "...", "token": "...", "encoding_aes_key": "..."}]'. Each
+    # one's webhook is /wechat/<app_id>.
+    wechat_accounts: list[WechatAccount] = []
+    # WeChat's API; tests point it at a local stand-in.
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    # WeChat gives up after 5 s: answer passively when the bot is done within
+    # this, otherwise "success" now and a customer-service message later.
+    wechat_reply_seconds: float = 4.0
+    # Larger POST bodies are refused (413) before they are parsed.
+    wechat_max_body_bytes: int = 64 * 1024
+    # A WeChat user's next message starts a new conversation when their last
+    # one was closed this long ago.
+    wechat_new_conversation_hours: float = 24.0
+
+    def wechat_account(self, app_id: str) -> WechatAccount | None:
+        return next((a for a in self.wechat_accounts if a.app_id == app_id), None)
 
     @property
     def widget_origin_list(self) -> list[str]:

@@ -157,3 +157,15 @@ class PointsEntry(Base):
     delta: Mapped[int]
     reason: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime]
+
+
+class WechatBinding(Base):
+    """A WeChat user (OpenID of one official account) the shop has bound to a customer,
+    e.g. when they logged in to the shop's WeChat pages."""
+
+    __tablename__ = "shop_wechat_bindings"
+
+    app_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("shop_customers.id"), index=True)
+    created_at: Mapped[datetime]

@@ -94,3 +94,8 @@ def delivery_estimate(region: str | None = None, policy: Policy = Depends(get_po
 @router.get("/policy", response_model=Policy)
 def policy_rules(policy: Policy = Depends(get_policy)):
     return policy
+
+
+@router.put("/wechat-bindings", status_code=204)
+def bind_wechat(body: schemas.WechatBindingIn, db: Session = Depends(get_db)):
+    service.bind_wechat(db, body.app_id, body.openid, body.customer_id, utcnow())

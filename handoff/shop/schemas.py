@@ -1,6 +1,6 @@
 """What the shop API answers. Money in yuan (two decimals), times in UTC."""
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from handoff.core.clock import UtcDatetime
 
@@ -124,3 +124,11 @@ class DeliveryEstimate(BaseModel):
     ship_within_hours: int
     delivery_hours: int | None
     warehouse_city: str
+
+
+class WechatBindingIn(BaseModel):
+    """The shop tells the desk which customer a WeChat user is."""
+
+    app_id: str = Field(min_length=1, max_length=32)
+    openid: str = Field(min_length=1, max_length=64)
+    customer_id: str = Field(min_length=1, max_length=16)

@@ -21,6 +21,7 @@ from handoff.shop.models import (
     ReturnRequest,
     ReturnStatus,
     TrackingEvent,
+    WechatBinding,
 )
 
 S = OrderStatus
@@ -65,6 +66,11 @@ SCENARIOS = [
 ]
 COUNTED = {"delivered_old", "delivered_recent", "in_transit", "paid", "shipped",
            "out_for_delivery", "delayed", "returning", "return_received"}
+
+# A WeChat user the demo shop has bound to customer C001 (the account of
+# scripts/wechat_standin.py and of the tests).
+DEMO_WECHAT_APP_ID = "wxd0000000000demo"
+DEMO_WECHAT_OPENID = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"
 
 
 def _tier_of(n: int) -> str:
@@ -293,5 +299,8 @@ def seed_if_empty(db: Session, now: datetime | None = None) -> bool:
         if not customer.orders:  # showcase customers keep just their own orders
             _generated(b, customer, n, first_seq=1)
         _points(db, customer, rng, now)
+    # The demo WeChat user of README's try-it steps is customer C001.
+    db.add(WechatBinding(app_id=DEMO_WECHAT_APP_ID, openid=DEMO_WECHAT_OPENID, customer_id="C001",
+                         created_at=now))
     db.commit()
     return True

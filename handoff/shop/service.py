@@ -23,6 +23,7 @@ from handoff.shop.models import (
     PointsEntry,
     ReturnRequest,
     ReturnStatus,
+    WechatBinding,
 )
 from handoff.shop.policy import Policy
 
@@ -397,3 +398,20 @@ def delivery_estimate(policy: Policy, region: str | None) -> schemas.DeliveryEst
         delivery_hours=hours,
         warehouse_city=rules.warehouse_city,
     )
+
+
+def customer_for_openid(db: Session, app_id: str, openid: str) -> str | None:
+    """The customer the shop bound to this WeChat user, if any."""
+    return db.scalar(select(WechatBinding.customer_id).where(
+        WechatBinding.app_id == app_id, WechatBinding.openid == openid))
+
+
+def bind_wechat(db: Session, app_id: str, openid: str, customer_id: str, now: datetime) -> None:
+    """Bind (or re-bind) a WeChat user to a customer of the shop."""
+    get_customer(db, customer_id)
+    binding = db.get(WechatBinding, (app_id, openid))
+    if binding is None:
+        db.add(WechatBinding(app_id=app_id, openid=openid, customer_id=customer_id, created_at=now))
+    else:
+        binding.customer_id = customer_id
+    db.commit()
