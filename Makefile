@@ -76,6 +76,7 @@ test: install train validate test-stories test-rasa test-desk
 bench: install train bench-sentiment
 	$(DESK_VENV)/bin/python bench/stack.py
 	$(DESK_VENV)/bin/python bench/handoff_latency.py
+	$(DESK_VENV)/bin/python bench/wechat.py
 
 # Precision/recall of negative sentiment on held-out labelled messages.
 bench-sentiment: $(RASA_VENV)/.installed

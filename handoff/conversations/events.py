@@ -17,9 +17,10 @@ def message_added(redis: Redis, conv: Conversation, message: Message, names: dic
         publish(redis, "wechat", {"conversation_id": conv.id})
 
 
-def delivery_changed(redis: Redis, conv: Conversation, message: Message, delivery: dict) -> None:
+def delivery_changed(redis: Redis, conv: Conversation, message: Message, names: dict[int, str],
+                     delivery: dict) -> None:
     """A message could not be delivered to the customer's channel (WeChat): the console marks it."""
-    body = console_message_out(message).model_dump(mode="json") | {"delivery": delivery}
+    body = console_message_out(message, names).model_dump(mode="json") | {"delivery": delivery}
     publish(redis, "console", {"type": "message", "conversation_id": conv.id,
                                "agent_id": conv.agent_id, "message": body})
 

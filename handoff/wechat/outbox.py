@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from handoff.conversations import events
+from handoff.conversations import service as conversations
 from handoff.conversations.models import Conversation, Message, Role
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
@@ -108,8 +109,10 @@ def record(desk: Desk, claimed: Claimed, status: str, detail: str = "") -> None:
         db.commit()
         if status in ("undeliverable", "failed"):
             conv = db.get(Conversation, claimed.conversation_id)
-            for message in db.scalars(select(Message).where(Message.id.in_(claimed.message_ids))):
-                events.delivery_changed(desk.redis, conv, message, {"status": status, "detail": detail})
+            messages = list(db.scalars(select(Message).where(Message.id.in_(claimed.message_ids))))
+            names = conversations.agent_names(db, messages)
+            for message in messages:
+                events.delivery_changed(desk.redis, conv, message, names, {"status": status, "detail": detail})
 
 
 def problems(db: Session, message_ids: list[int]) -> dict[int, dict]:

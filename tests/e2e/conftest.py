@@ -7,18 +7,21 @@ import subprocess
 import time
 import urllib.request
 
+import httpx
 import psutil
 import pytest
 
+from handoff.shop.seed import DEMO_WECHAT_APP_ID
 from tests.support.servers import DESK_VENV, ROOT, SERVICE_TOKEN, desk_env, free_port
+from tests.support.wechat_standin import WechatStandin, new_account
 
 
 class Stack:
-    def __init__(self, tmp) -> None:
+    def __init__(self, tmp, **extra_env: str) -> None:
         self.ports = {name: free_port() for name in ("rasa", "actions", "desk")}
         env = desk_env(tmp, RASA_PORT=str(self.ports["rasa"]), ACTIONS_PORT=str(self.ports["actions"]),
                        DESK_PORT=str(self.ports["desk"]), DESK_SERVICE_TOKEN=SERVICE_TOKEN,
-                       RUN_DIR=str(tmp))
+                       RUN_DIR=str(tmp), **extra_env)
         env.pop("DESK_URL", None)
         self.started = time.time()
         self.log = open(tmp / "run.log", "w+b")
@@ -54,11 +57,27 @@ class Stack:
             return err.code, json.load(err)
 
 
+def pytest_collection_modifyitems(items):
+    """Tests that stop the shared stack run after every other test."""
+    items.sort(key=lambda item: item.get_closest_marker("stops_stack") is not None)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "stops_stack: stops the session's stack; runs last")
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
+def wechat():
+    """WeChat's servers (a local stand-in), with the demo official account the stack is configured for."""
+    with WechatStandin([new_account(DEMO_WECHAT_APP_ID)], free_port()) as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, wechat):
     if not (ROOT / "models" / "current.tar.gz").exists():
         pytest.fail("no trained model: run `make train` (make test does)")
-    s = Stack(tmp_path_factory.mktemp("stack"))
+    s = Stack(tmp_path_factory.mktemp("stack"), **wechat.desk_env())
     try:
         s.wait_ready()
         yield s
@@ -66,6 +85,15 @@ def stack(tmp_path_factory):
         if s.proc.poll() is None:
             s.proc.send_signal(signal.SIGINT)
             s.proc.wait(timeout=60)
+
+
+@pytest.fixture
+def agent(stack):
+    """Agent 小美 logged in over HTTP (offline again afterwards)."""
+    http = httpx.Client(base_url=stack.desk, timeout=30)
+    assert http.post("/api/agents/login", json={"username": "xiaomei", "password": "agent123"}).status_code == 200
+    yield http
+    http.put("/api/agents/me/presence", json={"presence": "offline"})
 
 
 class Chat:

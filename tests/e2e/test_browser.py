@@ -9,6 +9,7 @@ way a shop uses it. A screenshot of the console is kept in var/artifacts/.
 
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,6 +17,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from handoff.conversations.service import sign_customer
 from tests.support.servers import ROOT
+from tests.support.wechat_standin import desk_client, message_xml
 
 ARTIFACTS = ROOT / "var" / "artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -279,3 +281,39 @@ def test_a_customer_answers_the_survey_in_the_widget_and_the_dashboard_shows_it(
     dashboard.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     csv = dashboard.evaluate(f"fetch('/api/reports/answers.csv?start={today}&end={today}').then(r => r.text())")
     assert conv_id in csv and "小美服务很好" in csv
+
+
+def test_a_wechat_reply_outside_the_48_hour_window_is_shown_as_undelivered(browser, stack, wechat):
+    account = next(iter(wechat.state.accounts.values()))
+    openid = "oBrowserWechat00000000000001"
+    menu = message_xml(openid, "event", {"Event": "CLICK", "EventKey": "HUMAN"})
+    assert "已为您转接" in wechat.state.push(desk_client(stack.desk), account, menu).content
+
+    agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    login(agent, stack.desk, "supervisor", "super123")
+    queue = agent.evaluate("fetch('/api/console/queue').then(r => r.json())")
+    conv_id = [c["id"] for c in queue if c["channel"] == "wechat"][-1]
+    item = agent.locator(f'[data-testid="queue-item"][data-conversation-id="{conv_id}"]')
+    expect(item).to_be_visible(timeout=15_000)
+    item.get_by_test_id("claim").click()
+    expect(agent.locator("#conv-state")).to_contain_text("微信公众号", timeout=15_000)
+    agent.get_by_test_id("reply-input").fill("您好，我是王主管，请问有什么可以帮您？")
+    agent.get_by_test_id("reply-send").click()
+    for _ in range(150):  # the first reply reaches WeChat
+        if any("请问有什么可以帮您" in t for t in wechat.state.messages_to(openid)):
+            break
+        agent.wait_for_timeout(100)
+    assert any("请问有什么可以帮您" in t for t in wechat.state.messages_to(openid))
+
+    # Two days pass without a word from the customer: WeChat refuses (45015), the console says so.
+    wechat.state.interacted(account.app_id, openid, time.time() - 49 * 3600)
+    agent.get_by_test_id("reply-input").fill("您好，还在吗？")
+    agent.get_by_test_id("reply-send").click()
+    undelivered = agent.get_by_test_id("undelivered")
+    expect(undelivered).to_have_count(1, timeout=15_000)
+    expect(agent.locator('[data-testid="console-message"].undelivered')).to_contain_text("还在吗")
+    expect(undelivered).to_contain_text("48 小时")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    agent.screenshot(path=str(ARTIFACTS / "console-wechat-undelivered.png"))
+    agent.on("dialog", lambda dialog: dialog.accept())
+    agent.get_by_test_id("resolve").click()

@@ -2,7 +2,6 @@
 handoff to an agent, the bot paused while the agent answers, then back."""
 
 import httpx
-import pytest
 
 from handoff.conversations.service import sign_customer
 
@@ -20,14 +19,6 @@ class WebCustomer:
                                   json={"text": text, "payload": payload})
         assert response.status_code == 201, response.text
         return response.json()["replies"]
-
-
-@pytest.fixture
-def agent(stack):
-    http = httpx.Client(base_url=stack.desk, timeout=30)
-    assert http.post("/api/agents/login", json={"username": "xiaomei", "password": "agent123"}).status_code == 200
-    yield http
-    http.put("/api/agents/me/presence", json={"presence": "offline"})
 
 
 def tracker(stack, conv_id: str) -> dict:

@@ -101,6 +101,7 @@ def test_bad_input_gets_a_clear_answer(chat, text):
     assert "<script>" not in answer
 
 
+@pytest.mark.stops_stack
 def test_ctrl_c_stops_everything(stack):
     children = stack.processes()
     assert len(children) >= 4  # uvicorn, redis-server, actions, rasa

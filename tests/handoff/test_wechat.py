@@ -21,7 +21,7 @@ from handoff.shop.seed import DEMO_WECHAT_APP_ID, DEMO_WECHAT_OPENID
 from handoff.wechat.models import WechatDelivery, WechatUser
 from handoff.wechat.service import MEDIA_PROMPT
 from tests.handoff.conftest import AUTH, Staff
-from tests.support.servers import free_port
+from tests.support.servers import free_port, poll
 from tests.support.wechat_standin import WechatStandin, cdata, message_xml, new_account, sign
 
 ACCOUNT = new_account(DEMO_WECHAT_APP_ID)
@@ -66,21 +66,13 @@ def conversation_of(db, openid: str) -> Conversation:
     return db.get(Conversation, wx.conversation_id)
 
 
-def wait_for(check, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def take(agent: Staff, db, conv_id: str) -> None:
     """The agent gets the conversation: by claiming it, or by auto-assignment when they go online."""
     agent.presence("online")
     agent.post(f"/api/console/conversations/{conv_id}/claim")  # 409 if already assigned to them
-    wait_for(lambda: (db.expire_all(), db.get(Conversation, conv_id))[1].agent_id == agent.id)
+    poll(lambda: (db.expire_all(), db.get(Conversation, conv_id))[1].agent_id == agent.id)
 
 
 def with_an_agent(client, db, standin, openid: str) -> tuple[Conversation, Staff]:
@@ -260,7 +252,7 @@ def test_menu_click_to_a_human_and_the_agents_reply_goes_out_as_a_customer_servi
     fetches = standin.state.token_fetches
     for words in ("您好，我是客服小美", "请问有什么可以帮您？"):
         assert agent.post(f"/api/console/conversations/{conv.id}/messages", {"text": words}).status_code == 201
-    wait_for(lambda: "请问有什么可以帮您？" in "".join(standin.state.messages_to(openid)))
+    poll(lambda: "请问有什么可以帮您？" in "".join(standin.state.messages_to(openid)))
     time.sleep(0.3)
     said = "\n\n".join(standin.state.messages_to(openid))  # in order, each once (joined when sent together)
     assert said == "客服小美已接入，正在为您服务。\n\n您好，我是客服小美\n\n请问有什么可以帮您？"
@@ -268,7 +260,7 @@ def test_menu_click_to_a_human_and_the_agents_reply_goes_out_as_a_customer_servi
     # WeChat revokes the token (someone fetched a new one elsewhere): refetched once, then sent.
     standin.state.revoke_tokens()
     agent.post(f"/api/console/conversations/{conv.id}/messages", {"text": "已为您查询"})
-    wait_for(lambda: "已为您查询" in standin.state.messages_to(openid))
+    poll(lambda: "已为您查询" in standin.state.messages_to(openid))
     assert any(r["errcode"] == 40001 for r in standin.state.refused)
 
 
@@ -286,23 +278,23 @@ def test_outside_the_48_hour_window_the_console_shows_the_reply_as_undeliverable
         detail = agent.get(f"/api/console/conversations/{conv.id}").json()
         return next((m for m in detail["messages"] if m["id"] == reply["id"] and m["delivery"]), None)
 
-    message = wait_for(marked)
+    message = poll(marked)
     assert message["delivery"]["status"] == "undeliverable" and "48 小时" in message["delivery"]["detail"]
     assert "您好，还在吗？" not in standin.state.messages_to(openid)
     # The desk's record was stale but WeChat's was not checked: WeChat's own 45015 is handled the same way.
     wx.last_inbound_at += timedelta(hours=49)
     db.commit()
     second = agent.post(f"/api/console/conversations/{conv.id}/messages", {"text": "第二条"}).json()
-    wait_for(lambda: any(r["errcode"] == 45015 for r in standin.state.refused))
+    poll(lambda: any(r["errcode"] == 45015 for r in standin.state.refused))
     db.expire_all()
-    assert wait_for(lambda: (db.expire_all(), db.get(WechatDelivery, second["id"]))[1].status == "undeliverable")
+    assert poll(lambda: (db.expire_all(), db.get(WechatDelivery, second["id"]))[1].status == "undeliverable")
 
 
 def test_the_survey_goes_out_on_wechat_and_is_answered_with_a_digit(client, db, standin):
     openid = user(13)
     conv, agent = with_an_agent(client, db, standin, openid)
     assert agent.post(f"/api/console/conversations/{conv.id}/resolve").status_code == 200
-    survey = wait_for(lambda: [t for t in standin.state.messages_to(openid) if "回复数字 1-5" in t])
+    survey = poll(lambda: [t for t in standin.state.messages_to(openid) if "回复数字 1-5" in t])
     assert "5 非常满意" in survey[0] and "★" not in survey[0]  # the digits, not the widget's buttons
     answered = standin.state.push(client, ACCOUNT, text(openid, "5"))
     assert "问题解决了吗" in answered.content

@@ -50,6 +50,17 @@ def wait_until(ready, timeout: float, what: str, proc: subprocess.Popen | None =
     raise TimeoutError(f"{what} not ready after {timeout} s")
 
 
+def poll(check, timeout: float = 20.0, interval: float = 0.05):
+    """Call ``check`` until it returns something true; that value (AssertionError after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
 def desk_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(

@@ -6,6 +6,7 @@
 
   const ROLE = { agent: "客服", supervisor: "主管", admin: "管理员" };
   const STATE = { bot: "机器人接待", queued: "排队中", with_agent: "人工接待中", closed: "已结束" };
+  const CHANNELS = { web: "网页", wechat: "微信公众号" };
   const SENTI = { negative: "负面", neutral: "中性", positive: "正面" };
   const SLOT_NAMES = { order_id: "订单号", phone: "手机号", return_reason: "退货原因", region: "地区",
     customer_id: "客户编号", customer_tier: "会员等级", channel: "渠道", return_confirmed: "已确认退货",
@@ -233,7 +234,7 @@
   function renderConversation() {
     const c = S.current;
     $("conv-customer").textContent = c.customer ? c.customer.name + "（" + c.customer.tier + "）" : "访客（未登录）";
-    $("conv-state").textContent = STATE[c.state] + (c.agent ? " · " + c.agent.name : "");
+    $("conv-state").textContent = (CHANNELS[c.channel] || c.channel) + " · " + STATE[c.state] + (c.agent ? " · " + c.agent.name : "");
     const mineNow = c.state === "with_agent" && c.agent && c.agent.id === S.me.id;
     $("claim-open").hidden = c.state !== "queued";
     $("resolve").hidden = !(c.state === "with_agent" || c.state === "queued");
@@ -268,6 +269,13 @@
     node.dataset.id = m.id;
     node.append(el("div", who + " " + time(m.created_at), "who"), el("div", m.text, "bubble"));
     if (m.role === "customer") node.append(nluLine(m.nlu));
+    if (m.delivery && m.delivery.status !== "sent") {
+      // The customer's channel (WeChat) did not take it: say so, never fail silently.
+      node.classList.add("undelivered");
+      const line = el("div", "⚠ " + (m.delivery.detail || "未送达"), "delivery");
+      line.setAttribute("data-testid", "undelivered");
+      node.append(line);
+    }
     if (m.role === "customer" && m.nlu && m.nlu.sentiment && m.nlu.sentiment.label === "negative") {
       node.classList.add("negative");
       node.dataset.sentiment = "negative";
