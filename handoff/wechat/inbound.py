@@ -132,8 +132,10 @@ async def handle(desk: Desk, account: WechatAccount, message: BaseMessage) -> in
     elif kind == "event":
         await _event(desk, account, message, event, conv_id)
     else:  # picture, voice without text, file, video, location, link
+        raw = message._data  # wechatpy keeps the fields; types it has no class for (file) are "unknown"
+        kind = str(raw.get("MsgType") or kind).lower()
         await run_in_threadpool(service.say, desk, conv_id, service.MEDIA_PROMPT, [service.HUMAN_BUTTON],
-                                service.media_text(kind, getattr(message, "media_id", None)), client_id)
+                                service.media_text(kind, raw.get("MediaId")), client_id)
     return user_id
 
 

@@ -213,8 +213,11 @@ def test_pictures_ask_for_words_and_the_agent_sees_the_media_id(client, db, stan
                         msg_id=next(_ids))
     pushed = standin.state.push(client, ACCOUNT, image)
     assert MEDIA_PROMPT in pushed.content
+    file = message_xml(openid, "file", {"Title": "发票.pdf", "MediaId": "FILE_9", "FileKey": "k"}, msg_id=next(_ids))
+    assert MEDIA_PROMPT in standin.state.push(client, ACCOUNT, file).content
     conv = conversation_of(db, openid)
-    assert [m.text for m in stored(db, conv.id, Role.customer)] == ["[图片] media_id=MEDIA_abc123"]
+    assert [m.text for m in stored(db, conv.id, Role.customer)] == ["[图片] media_id=MEDIA_abc123",
+                                                                   "[文件] media_id=FILE_9"]
 
 
 def test_voice_uses_wechats_recognition(client, db, standin):
