@@ -1,11 +1,12 @@
 """When the bot did not understand: ask to rephrase first, then offer a human."""
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.offers import offer_human
+from actions.text import ASK_PHONE
 
 SUGGESTIONS = [
     {"title": "我的快递到哪了", "payload": "/track_order"},
@@ -35,6 +36,9 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = ((tracker.latest_message or {}).get("text") or "").strip()
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if text and intent != "nlu_fallback":
+            return self.lost_dialogue(dispatcher, tracker)
         if not text:
             dispatcher.utter_message(text="您好像没有输入内容，请问有什么可以帮您？", buttons=SUGGESTIONS)
             return []
@@ -46,3 +50,17 @@ class ActionFallback(Action):
             text="抱歉，我没太理解您的意思，能换个说法吗？您也可以试试这些：", buttons=SUGGESTIONS
         )
         return [SlotSet("human_offered", False)]
+
+    @staticmethod
+    def lost_dialogue(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """Rasa's core fallback: NLU understood the message but no rule or story fits here
+        (e.g. an order number while a form waits for the phone). Say what is needed and
+        forget the message, as Rasa's own default fallback does: without the revert the
+        same prediction repeats until Rasa's circuit breaker stops the conversation."""
+        if tracker.active_loop_name and tracker.get_slot("requested_slot") == "phone":
+            dispatcher.utter_message(text="抱歉，需要先核实您的身份才能查询。" + ASK_PHONE)
+        else:
+            dispatcher.utter_message(
+                text="抱歉，我没太理解您的意思，能换个说法吗？您也可以试试这些：", buttons=SUGGESTIONS
+            )
+        return [UserUtteranceReverted()]

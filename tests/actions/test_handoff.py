@@ -69,6 +69,17 @@ def test_fallback_asks_to_rephrase_then_offers_a_human(run):
     assert second.slot("human_offered") is True and second.slot("handoff_reason") == "fallback"
 
 
+def test_a_message_no_rule_fits_is_answered_once_and_forgotten(run):
+    # The form waits for the phone; the customer sends an order number (NLU: track_order).
+    waiting = make_tracker("訂單DD260001000001到哪了？", "track_order", active_loop="track_order_form",
+                           slots={"requested_slot": "phone"})
+    result = run(ActionFallback(), waiting)
+    assert "手机号" in result.text and "换个说法" not in result.text
+    assert [e["event"] for e in result.events] == ["rewind"]  # UserUtteranceReverted: Rasa listens again
+    lost = run(ActionFallback(), make_tracker("好的", "affirm"))
+    assert "换个说法" in lost.text and [e["event"] for e in lost.events] == ["rewind"]
+
+
 def test_empty_message_gets_a_prompt(run):
     result = run(ActionFallback(), make_tracker("   ", "nlu_fallback"))
     assert "没有输入内容" in result.text

@@ -65,6 +65,17 @@ def test_anonymous_customer_identifies_with_a_bare_phone_number(chat):
     assert "已确认您的身份" in answer and "积分" in answer
 
 
+def test_an_order_number_while_the_bot_waits_for_the_phone_gets_one_clear_answer(chat):
+    c = chat()
+    assert "手机号" in c.say("我的快递到哪了")
+    c.say("请问怎么退货")  # an interruption the form survives
+    answer = c.say("訂單DD260001000001到哪了？")  # not the phone it asked for
+    assert answer.count("手机号") == 1 and len(c.last) == 1, c.last  # once, not until Rasa's circuit breaker
+    answer = c.say("13800000001")
+    assert "已确认您的身份" in answer and "DD260001000001" in answer, answer
+    assert c.say("我有多少积分").strip()  # and the conversation goes on
+
+
 def test_return_from_request_to_return_id(chat, stack):
     c = chat("C001")
     c.say("我要退货")
