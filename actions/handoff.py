@@ -6,7 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.desk import DeskRejected, DeskUnavailable, desk
-from actions.identity import customer_id
+from actions.identity import customer_id, customer_words
 
 # One table for the bot and the desk (a plain module without dependencies).
 from handoff.queue.groups import TOPIC_OF_INTENT
@@ -40,7 +40,7 @@ class ActionHandoff(Action):
     ) -> list[EventType]:
         reason = handoff_reason(tracker)
         channel = tracker.get_slot("channel") or tracker.get_latest_input_channel() or "web"
-        text = ((tracker.latest_message or {}).get("text") or "")[:500]
+        text = customer_words(tracker)[:500]
         try:
             answer = await desk().request_handoff(
                 sender_id=tracker.sender_id[:64],

@@ -29,6 +29,12 @@ def _metadata(tracker: Tracker) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
+def customer_words(tracker: Tracker) -> str:
+    """What the customer saw themselves send: a button's title rather than its payload (desk metadata)."""
+    latest = tracker.latest_message or {}
+    return str(_metadata(tracker).get("customer_text") or latest.get("text") or "")
+
+
 def customer_id(tracker: Tracker) -> str | None:
     return _metadata(tracker).get("customer_id") or tracker.get_slot("customer_id")
 

@@ -87,7 +87,7 @@ def _store_customer_message(desk: Desk, conv_id: str, text: str, client_id: str 
                 events.typing(desk.redis, conv, "bot")
         tier = queue.customer_tier(desk, db, conv.customer_id, now)
         metadata = {"customer_id": conv.customer_id, "channel": conv.channel,
-                    "tier": tier, "conversation_id": conv.id}
+                    "tier": tier, "conversation_id": conv.id, "customer_text": text}
         return (conversations.message_out(message), created, conv.state, conv.rasa_sender_id,
                 metadata, message.id)
 

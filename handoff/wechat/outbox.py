@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 WINDOW = timedelta(hours=48)
 OUTSIDE_WINDOW = "未送达：客户已超过 48 小时没有发消息，微信不允许客服再发消息，请等客户再次来信"
 UNFOLLOWED = "未送达：客户已取消关注公众号"
+INTERRUPTED = "发送被中断（客服系统重启），客户可能没有收到，请确认后重发"
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
@@ -101,15 +102,31 @@ def claim(desk: Desk, user_id: int, status: str = "sending", respect_turn: bool 
 
 def record(desk: Desk, claimed: Claimed, status: str, detail: str = "") -> None:
     """Write how the claimed messages went; the console hears at once when they did not arrive."""
-    if not claimed.message_ids:
+    _mark(desk, claimed.conversation_id, claimed.message_ids, status, detail)
+
+
+def interrupted(desk: Desk, older_than: timedelta = timedelta(minutes=2)) -> None:
+    """Messages left 'sending' by a desk process that stopped mid-send: say they may not have arrived."""
+    with desk.session() as db:
+        rows = db.execute(select(WechatDelivery.conversation_id, WechatDelivery.message_id).where(
+            WechatDelivery.status == "sending", WechatDelivery.updated_at < utcnow() - older_than)).all()
+    by_conversation: dict[str, list[int]] = {}
+    for conversation_id, message_id in rows:
+        by_conversation.setdefault(conversation_id, []).append(message_id)
+    for conversation_id, message_ids in by_conversation.items():
+        _mark(desk, conversation_id, message_ids, "failed", INTERRUPTED)
+
+
+def _mark(desk: Desk, conversation_id: str, message_ids: list[int], status: str, detail: str) -> None:
+    if not message_ids:
         return
     with desk.session() as db:
-        db.execute(update(WechatDelivery).where(WechatDelivery.message_id.in_(claimed.message_ids))
+        db.execute(update(WechatDelivery).where(WechatDelivery.message_id.in_(message_ids))
                    .values(status=status, detail=detail[:200], updated_at=utcnow()))
         db.commit()
         if status in ("undeliverable", "failed"):
-            conv = db.get(Conversation, claimed.conversation_id)
-            messages = list(db.scalars(select(Message).where(Message.id.in_(claimed.message_ids))))
+            conv = db.get(Conversation, conversation_id)
+            messages = list(db.scalars(select(Message).where(Message.id.in_(message_ids))))
             names = conversations.agent_names(db, messages)
             for message in messages:
                 events.delivery_changed(desk.redis, conv, message, names, {"status": status, "detail": detail})
@@ -198,6 +215,7 @@ async def run(desk: Desk) -> None:
                     next_sweep = asyncio.get_running_loop().time() + period
                     for user_id in await run_in_threadpool(owed, desk):
                         start(user_id)
+                    await run_in_threadpool(interrupted, desk)
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database or Redis hiccuped: the next round retries

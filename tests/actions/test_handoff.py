@@ -69,6 +69,14 @@ def test_fallback_asks_to_rephrase_then_offers_a_human(run):
     assert second.slot("human_offered") is True and second.slot("handoff_reason") == "fallback"
 
 
+def test_the_handoff_note_is_what_the_customer_saw_not_the_payload(run, desk_get):
+    tracker = make_tracker("/request_human", "request_human", metadata={"customer_text": "转人工"},
+                           sender="conv-human-button")
+    run(ActionHandoff(), tracker)
+    (request,) = [h for h in desk_get("/api/handoffs") if h["sender_id"] == "conv-human-button"]
+    assert request["note"] == "转人工"
+
+
 def test_a_message_no_rule_fits_is_answered_once_and_forgotten(run):
     # The form waits for the phone; the customer sends an order number (NLU: track_order).
     waiting = make_tracker("訂單DD260001000001到哪了？", "track_order", active_loop="track_order_form",

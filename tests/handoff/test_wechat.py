@@ -313,3 +313,20 @@ def test_the_passive_reply_xml_is_what_wechat_expects(client, standin):
     openid = user(14)
     pushed = standin.state.push(client, ACCOUNT, text(openid, "你好"))
     assert pushed.body.startswith("<xml>") and cdata(openid) in pushed.body and "<MsgType><![CDATA[text]]>" in pushed.body
+
+
+def test_a_message_left_sending_by_a_stopped_desk_is_shown_as_failed(client, db, standin):
+    openid = user(15)
+    conv, agent = with_an_agent(client, db, standin, openid)
+    reply = agent.post(f"/api/console/conversations/{conv.id}/messages", {"text": "稍等"}).json()
+    delivered = lambda: (db.expire_all(), db.get(WechatDelivery, reply["id"]))[1]  # noqa: E731
+    delivery = poll(lambda: delivered() if delivered() and delivered().status == "sent" else None)
+    # As if the process that claimed it died before WeChat answered.
+    delivery.status, delivery.updated_at = "sending", delivery.updated_at - timedelta(minutes=5)
+    db.commit()
+
+    def marked():
+        detail = agent.get(f"/api/console/conversations/{conv.id}").json()
+        return next((m["delivery"] for m in detail["messages"] if m["id"] == reply["id"] and m["delivery"]), None)
+
+    assert poll(marked)["status"] == "failed"
