@@ -398,7 +398,8 @@
     const slots = Object.entries(c.slots || {}).filter(([k]) => k !== "session_started_metadata");
     if (!slots.length) box.append(el("div", "暂无", "nlu"));
     else kv(slots.map(([k, v]) => [SLOT_NAMES[k] || k,
-      v === true ? "是" : v === false ? "否" : typeof v === "object" ? JSON.stringify(v) : String(v)]));
+      k === "channel" ? CHANNELS[v] || String(v)
+        : v === true ? "是" : v === false ? "否" : typeof v === "object" ? JSON.stringify(v) : String(v)]));
 
     section("客户信息");
     const p = c.customer_profile;
