@@ -76,3 +76,18 @@ def connect_async_redis(settings: Settings, embedded: EmbeddedRedis | None) -> A
     if embedded is not None:
         return embedded.async_client()
     return AsyncRedis.from_url(settings.redis_url, decode_responses=True)
+
+
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+_SWAP = ("if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3]) "
+         "return 1 else return 0 end")
+
+
+def release(redis: Redis, key: str, value: str) -> bool:
+    """Delete ``key`` only if it still holds ``value`` (a lock we took, a token we cached)."""
+    return bool(redis.eval(_RELEASE, 1, key, value))
+
+
+def swap(redis: Redis, key: str, old: str, new: str, ttl_seconds: int) -> bool:
+    """Set ``key`` to ``new`` only if it holds ``old`` (atomic compare-and-set)."""
+    return bool(redis.eval(_SWAP, 1, key, old, new, ttl_seconds))

@@ -15,6 +15,7 @@ import secrets
 import httpx
 from redis import Redis
 
+from handoff.core.redis import release
 from handoff.core.settings import WechatAccount
 
 logger = logging.getLogger(__name__)
@@ -24,9 +25,6 @@ SYSTEM_BUSY = -1
 # The user has not written for 48 hours, or unfollowed: customer-service
 # messages are refused until they write again.
 OUTSIDE_WINDOW = {45015, 45047, 43004}
-
-# Delete the key only if it still holds our value.
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
 class WechatError(Exception):
@@ -64,7 +62,7 @@ class WechatApi:
                 try:
                     return await self._fetch(account)
                 finally:
-                    self.redis.eval(_RELEASE, 1, lock, mine)
+                    release(self.redis, lock, mine)
             await asyncio.sleep(0.1)  # another process is fetching it
         raise WechatError(SYSTEM_BUSY, "timed out waiting for the access token")
 
@@ -79,7 +77,7 @@ class WechatApi:
         return token
 
     def _drop(self, account: WechatAccount, token: str) -> None:
-        self.redis.eval(_RELEASE, 1, self._key(account), token)
+        release(self.redis, self._key(account), token)
 
     async def _get(self, path: str, params: dict) -> dict:
         try:

@@ -26,6 +26,7 @@ from wechatpy.messages import BaseMessage
 
 from handoff.conversations import relay
 from handoff.core.context import Desk
+from handoff.core.redis import swap
 from handoff.core.settings import WechatAccount
 from handoff.wechat import outbox, service
 from handoff.wechat.protocol import dedupe_key, render_text_reply
@@ -33,8 +34,6 @@ from handoff.wechat.protocol import dedupe_key, render_text_reply
 logger = logging.getLogger(__name__)
 
 SEEN_SECONDS = 600  # WeChat's retries come within ~15 s; a replay later still finds the SQL copy
-_CAS = ("if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3]) "
-        "return 1 else return 0 end")
 # Turns still running after their request was answered "success".
 _background: set[asyncio.Task] = set()
 
@@ -44,7 +43,7 @@ def success() -> Response:
 
 
 def _cas(desk: Desk, key: str, old: str, new: str) -> bool:
-    return bool(desk.redis.eval(_CAS, 1, key, old, new, SEEN_SECONDS))
+    return swap(desk.redis, key, old, new, SEEN_SECONDS)
 
 
 def _seen_state(desk: Desk, key: str) -> str | None:

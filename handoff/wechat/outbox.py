@@ -30,6 +30,7 @@ from handoff.conversations import service as conversations
 from handoff.conversations.models import Conversation, Message, Role
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
+from handoff.core.redis import release
 from handoff.wechat.api import WechatError
 from handoff.wechat.models import WechatDelivery, WechatUser
 from handoff.wechat.protocol import split_text
@@ -40,7 +41,6 @@ WINDOW = timedelta(hours=48)
 OUTSIDE_WINDOW = "未送达：客户已超过 48 小时没有发消息，微信不允许客服再发消息，请等客户再次来信"
 UNFOLLOWED = "未送达：客户已取消关注公众号"
 INTERRUPTED = "发送被中断（客服系统重启），客户可能没有收到，请确认后重发"
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
 def turn_key(app_id: str, openid: str) -> str:
@@ -175,7 +175,7 @@ async def deliver(desk: Desk, user_id: int) -> None:
         while (claimed := await run_in_threadpool(claim, desk, user_id)) is not None:
             await send(desk, claimed)
     finally:
-        desk.redis.eval(_RELEASE, 1, lock, mine)
+        release(desk.redis, lock, mine)
 
 
 def owed(desk: Desk, conversation_id: str | None = None, limit: int = 100) -> list[int]:
