@@ -218,6 +218,24 @@ async def assign_and_pause(desk: Desk) -> None:
         await pause_bot(desk, sender_id)
 
 
+def bot_says(desk: Desk, conv_id: str, text: str, buttons: list[dict] | None = None) -> list[MessageOut]:
+    """A bot message the desk writes itself (a channel's welcome), stored and published like Rasa's."""
+    return _store_replies(desk, conv_id, [{"text": text, "buttons": buttons or []}])[0]
+
+
+async def handle_unreadable(desk: Desk, conv_id: str, text: str, client_id: str | None,
+                            prompt: str) -> list[MessageOut]:
+    """Something the bot cannot read (a picture, a file): stored as ``text`` for the agent; without an
+    agent the customer is asked to write instead (``prompt``, with the 转人工 button)."""
+    async with _lock(conv_id):
+        _message, created, state, *_ = await run_in_threadpool(
+            _store_customer_message, desk, conv_id, text, client_id)
+        if not created or state == State.with_agent:
+            return []
+        await run_in_threadpool(_survey_moved_on, desk, conv_id)
+        return await run_in_threadpool(bot_says, desk, conv_id, prompt, [HUMAN_BUTTON])
+
+
 async def handle_customer_message(desk: Desk, conv_id: str, text: str, payload: str | None,
                                   client_id: str | None) -> tuple[MessageOut, list[MessageOut]]:
     """Store the customer's message, then let the bot answer or the agent see it."""

@@ -133,14 +133,14 @@ async def handle(desk: Desk, account: WechatAccount, message: BaseMessage) -> in
     else:  # picture, voice without text, file, video, location, link
         raw = message._data  # wechatpy keeps the fields; types it has no class for (file) are "unknown"
         kind = str(raw.get("MsgType") or kind).lower()
-        await run_in_threadpool(service.say, desk, conv_id, service.MEDIA_PROMPT, [service.HUMAN_BUTTON],
-                                service.media_text(kind, raw.get("MediaId")), client_id)
+        await relay.handle_unreadable(desk, conv_id, service.media_text(kind, raw.get("MediaId")), client_id,
+                                      service.MEDIA_PROMPT)
     return user_id
 
 
 async def _event(desk: Desk, account: WechatAccount, message: BaseMessage, event: str, conv_id: str) -> None:
     if event in ("subscribe", "subscribe_scan"):
-        await run_in_threadpool(service.say, desk, conv_id, service.welcome_text(desk.settings.shop_name))
+        await run_in_threadpool(relay.bot_says, desk, conv_id, service.welcome_text(desk.settings.shop_name))
     elif event == "click" and message.key in service.MENU:
         title, payload = service.MENU[message.key]
         client_id = f"wxe{message.time}"[:64]

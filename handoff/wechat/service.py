@@ -13,10 +13,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from handoff.conversations import events
 from handoff.conversations import service as conversations
 from handoff.conversations.models import Conversation, Message, Role, State
-from handoff.conversations.schemas import MessageOut
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
 from handoff.core.settings import WechatAccount
@@ -36,7 +34,6 @@ MENU = {
 MEDIA_NAMES = {"image": "图片", "voice": "语音", "video": "视频", "shortvideo": "小视频", "file": "文件",
                "location": "位置", "link": "链接"}
 MEDIA_PROMPT = "抱歉，我暂时看不懂图片和文件。请用文字描述您的问题，或回复“转人工”由客服为您处理。"
-HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
 
 
 def welcome_text(shop_name: str) -> str:
@@ -110,29 +107,6 @@ def button_payload(desk: Desk, conv_id: str, text: str) -> str | None:
             if button.get("title", "").strip() == wanted:
                 return button.get("payload")
     return None
-
-
-def say(desk: Desk, conv_id: str, text: str, buttons: list[dict] | None = None,
-        customer_text: str | None = None, client_id: str | None = None) -> list[MessageOut]:
-    """Store what the customer sent (a picture, a file...) and/or what the bot says back, without Rasa."""
-    now = utcnow()
-    with desk.session() as db:
-        conv = conversations.get_conversation(db, conv_id)
-        stored: list[Message] = []
-        if customer_text is not None:
-            message, created = conversations.add_customer_message(db, conv, customer_text, client_id, now)
-            if not created:
-                return []
-            stored.append(message)
-            if conv.state == State.closed:
-                conv.state = State.bot
-                events.state_changed(desk.redis, conv)
-        if conv.state != State.with_agent or customer_text is None:  # with an agent: the agent answers
-            stored.append(conversations.add_message(db, conv, Role.bot, text, now, buttons=buttons))
-        db.commit()
-        for message in stored:
-            events.message_added(desk.redis, conv, message, {})
-        return [conversations.message_out(m) for m in stored]
 
 
 def media_text(kind: str, media_id: str | None) -> str:
