@@ -270,6 +270,7 @@ def test_menu_click_to_a_human_and_the_agents_reply_goes_out_as_a_customer_servi
 def test_outside_the_48_hour_window_the_console_shows_the_reply_as_undeliverable(client, db, standin):
     openid = user(12)
     conv, agent = with_an_agent(client, db, standin, openid)
+    poll(lambda: any("已接入" in t for t in standin.state.messages_to(openid)))  # before the clocks move
     # WeChat's clock: the customer last wrote 49 hours ago (the desk's record too).
     standin.state.interacted(ACCOUNT.app_id, openid, time.time() - 49 * 3600)
     wx = db.scalar(select(WechatUser).where(WechatUser.openid == openid))
@@ -288,9 +289,14 @@ def test_outside_the_48_hour_window_the_console_shows_the_reply_as_undeliverable
     wx.last_inbound_at += timedelta(hours=49)
     db.commit()
     second = agent.post(f"/api/console/conversations/{conv.id}/messages", {"text": "第二条"}).json()
-    poll(lambda: any(r["errcode"] == 45015 for r in standin.state.refused))
-    db.expire_all()
-    assert poll(lambda: (db.expire_all(), db.get(WechatDelivery, second["id"]))[1].status == "undeliverable")
+    poll(lambda: any(r["errcode"] == 45015 and "第二条" in r["body"] for r in standin.state.refused))
+
+    def second_delivery():
+        db.expire_all()
+        delivery = db.get(WechatDelivery, second["id"])
+        return delivery if delivery is not None and delivery.status != "sending" else None
+
+    assert poll(second_delivery).status == "undeliverable"
 
 
 def test_the_survey_goes_out_on_wechat_and_is_answered_with_a_digit(client, db, standin):
