@@ -15,7 +15,7 @@ RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/current.tar.gz
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test install browser train test-rasa test-desk validate test-stories bench bench-sentiment crossval clean
+.PHONY: help run test install browser train test-rasa test-desk validate test-stories bench bench-sentiment bench-containment eval-nlu crossval clean
 
 help:
 	@echo "make run    install what is missing, train if the data changed, start Rasa, actions and the desk"
@@ -23,6 +23,8 @@ help:
 	@echo "make train  retrain the model if config, domain, data or bot/ changed"
 	@echo "make bench  NLU parse latency, memory and handoff latency (bench/)"
 	@echo "make bench-sentiment  the sentiment detector on held-out labelled messages"
+	@echo "make eval-nlu  intent accuracy on the held-out NLU test set, against the previous pipeline (about 30 min)"
+	@echo "make bench-containment  scripted routine conversations through the desk: how many the bot settles"
 	@echo "make crossval  5-fold cross-validation of the NLU model (slow)"
 
 python310:
@@ -73,10 +75,19 @@ test-desk: install train browser
 
 test: install train validate test-stories test-rasa test-desk
 
-bench: install train bench-sentiment
+bench: install train bench-sentiment bench-containment
 	$(DESK_VENV)/bin/python bench/stack.py
 	$(DESK_VENV)/bin/python bench/handoff_latency.py
 	$(DESK_VENV)/bin/python bench/wechat.py
+
+# Routine conversations (bench/containment.yml) through the desk's web chat and the real bot.
+bench-containment: install train
+	$(DESK_VENV)/bin/python bench/containment.py $(ARGS)
+
+# Trains the product's NLU pipeline and the previous ones on data/ and scores
+# them on the held-out test set bench/nlu/test_*.yml.
+eval-nlu: $(RASA_VENV)/.installed
+	$(RASA_VENV)/bin/python bench/eval_nlu.py $(ARGS)
 
 # Precision/recall of negative sentiment on held-out labelled messages.
 bench-sentiment: $(RASA_VENV)/.installed

@@ -81,13 +81,22 @@ class DeskClient:
         return await self._call("GET", "/api/shop/delivery-estimate", params=params)
 
     async def policy(self) -> dict:
-        """The shop's rules; cached briefly so an admin's change shows within a minute."""
-        cached = _policy_cache.get(self.base_url)
-        if cached and time.monotonic() - cached[0] < POLICY_TTL_SECONDS:
+        """The shop's rules."""
+        return await self._cached("/api/shop/policy")
+
+    async def catalog(self) -> dict:
+        """Products and current promotions."""
+        return await self._cached("/api/shop/catalog")
+
+    async def _cached(self, path: str) -> dict:
+        """Shop data that changes rarely, kept for a minute: an admin's change shows within it."""
+        key = self.base_url + path
+        cached = _cache.get(key)
+        if cached and time.monotonic() - cached[0] < CACHE_TTL_SECONDS:
             return cached[1]
-        policy = await self._call("GET", "/api/shop/policy")
-        _policy_cache[self.base_url] = (time.monotonic(), policy)
-        return policy
+        body = await self._call("GET", path)
+        _cache[key] = (time.monotonic(), body)
+        return body
 
     # --- handoff ------------------------------------------------------------
 
@@ -95,8 +104,8 @@ class DeskClient:
         return await self._call("POST", "/api/handoffs", json=body)
 
 
-POLICY_TTL_SECONDS = 60
-_policy_cache: dict[str, tuple[float, dict]] = {}
+CACHE_TTL_SECONDS = 60
+_cache: dict[str, tuple[float, dict]] = {}
 
 
 def desk() -> DeskClient:

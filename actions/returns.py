@@ -131,6 +131,21 @@ class ValidateReturnForm(IdentityValidation, FormValidationAction):
         }
 
 
+    async def validate_return_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A reason that the NLU reads as "no" ("拍错了") is a reason, not a cancellation.
+
+        The slot's deny mapping cancels the form at any step ("算了"); while the
+        reason is asked, only words that really cancel do (validate_return_reason).
+        """
+        text = (tracker.latest_message or {}).get("text") or ""
+        if (value is False and tracker.get_slot("requested_slot") == "return_reason"
+                and reason_from_text(text) and not any(word in text for word in CANCEL_WORDS)):
+            return {"return_confirmed": None}
+        return {"return_confirmed": value}
+
+
 class ActionAskReturnReason(Action):
     """Asks why, with the shop's return reasons as buttons."""
 

@@ -44,7 +44,7 @@ def main() -> None:
     started = time.perf_counter()
     config = SentimentAnalyzer.get_default_config()  # as config.yml trains it
     texts, labels, weights = training_set(train, train_examples, config["labelled_weight"])
-    model = fit(texts, labels, weights, config["c"])
+    model = fit(texts, labels, weights, config["c"], config["embedding_weight"])
     threshold = configured_threshold()
     scorer = Scorer(model)  # what the component runs on each message
     train_s = time.perf_counter() - started
@@ -126,7 +126,7 @@ def cross_validated_threshold(train, train_examples, config, max_false_alarms: f
         inner = [(t, label) for t, label in train if zlib.crc32(t.encode("utf-8")) // 5 % 5 != fold]
         check = [(t, label) for t, label in train if zlib.crc32(t.encode("utf-8")) // 5 % 5 == fold]
         examples = [(t, i) for t, i in train_examples if zlib.crc32(t.encode("utf-8")) // 5 % 5 != fold]
-        model = fit(*training_set(inner, examples, config["labelled_weight"]), config["c"])
+        model = fit(*training_set(inner, examples, config["labelled_weight"]), config["c"], config["embedding_weight"])
         scorer = Scorer(model)
         negative = scorer.classes.index("negative")
         pooled += [(float(scorer.probabilities(t)[negative]), label) for t, label in check]

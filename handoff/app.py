@@ -34,6 +34,7 @@ from handoff.queue import service as queue
 from handoff.reports import routes as report_routes
 from handoff.reports.demo import seed_demo_reports, start_of_today
 from handoff.shop import routes as shop_routes
+from handoff.shop.catalog import load_catalog
 from handoff.shop.policy import load_policy
 from handoff.shop.seed import seed_if_empty
 from handoff.survey import routes as survey_routes
@@ -78,6 +79,7 @@ async def lifespan(app: FastAPI):
     app.state.engine = engine
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
     app.state.policy = load_policy(settings.shop_policy_file)
+    app.state.catalog = load_catalog(settings.shop_catalog_file)
     app.state.redis, embedded_redis = connect_redis(settings)
     hub = Hub(connect_async_redis(settings, embedded_redis))
     desk = Desk(settings=settings, session_factory=app.state.session_factory, redis=app.state.redis,

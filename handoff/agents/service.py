@@ -156,6 +156,7 @@ def ensure_seed_agents(db: Session, admin_username: str, admin_password: str, de
         people += [
             ("xiaomei", "小美", "agent123", Role.agent, ["returns", "logistics", "general"]),
             ("xiaoming", "小明", "agent123", Role.agent, ["points", "complaint", "general"]),
+            ("xiaoyu", "小雨", "agent123", Role.agent, ["presales", "general"]),
             ("supervisor", "王主管", "super123", Role.supervisor, list(GROUPS)),
         ]
     for username, name, password, role, skills in people:

@@ -49,7 +49,7 @@ def _lock(conv_id: str) -> asyncio.Lock:
 
 
 def welcome(shop_name: str) -> tuple[str, list[dict]]:
-    text = (f"您好，欢迎来到{shop_name}！我是智能客服小悦，可以帮您查物流、办理退换货、查询积分。"
+    text = (f"您好，欢迎来到{shop_name}！我是智能客服小悦，可以帮您查物流、办理退换货、查询积分，也可以介绍商品和优惠活动。"
             "请直接输入您的问题，需要人工客服时说“转人工”就好。")
     buttons = [
         {"title": "查物流", "payload": "/track_order"},

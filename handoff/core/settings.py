@@ -46,6 +46,8 @@ class Settings(BaseSettings):
 
     # The shop's service rules (returns, shipping, points, tiers).
     shop_policy_file: Path = REPO_ROOT / "handoff" / "shop" / "policy.yml"
+    # The shop's products and current promotions (pre-sales answers).
+    shop_catalog_file: Path = REPO_ROOT / "handoff" / "shop" / "catalog.yml"
     # Seed the demo shop (customers, orders, points) into an empty database.
     seed_demo_data: bool = True
     # Also a few weeks of past conversations and survey answers (marked as

@@ -5,6 +5,7 @@ GROUPS: dict[str, str] = {
     "logistics": "物流",
     "points": "积分会员",
     "complaint": "投诉",
+    "presales": "售前咨询",
     "general": "综合",
 }
 
@@ -34,4 +35,6 @@ TOPIC_OF_INTENT: dict[str, str] = {
     "redeem_points": "points",
     "ask_points_rules": "points",
     "complain": "complaint",
+    "ask_product": "presales",
+    "ask_promotion": "presales",
 }

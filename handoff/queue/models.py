@@ -5,6 +5,7 @@ from sqlalchemy import Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from handoff.core.db import Base
+from handoff.queue.groups import GROUPS
 
 
 class HandoffReason(str, enum.Enum):
@@ -15,12 +16,9 @@ class HandoffReason(str, enum.Enum):
     policy = "policy"  # the rules say a human decides (e.g. signed for but not received)
 
 
-class HandoffTopic(str, enum.Enum):
-    returns = "returns"
-    logistics = "logistics"
-    points = "points"
-    complaint = "complaint"
-    general = "general"
+# One topic per skill group (handoff/queue/groups.py), so that a new group
+# is a new topic without a second list to keep in step.
+HandoffTopic = enum.Enum("HandoffTopic", {key: key for key in GROUPS}, type=str)
 
 
 class HandoffRequest(Base):

@@ -10,6 +10,7 @@ from handoff.core.auth import require_service_token
 from handoff.core.clock import utcnow
 from handoff.core.deps import get_db
 from handoff.shop import schemas, service
+from handoff.shop.catalog import Catalog
 from handoff.shop.policy import Policy
 
 router = APIRouter(prefix="/api/shop", tags=["shop"], dependencies=[Depends(require_service_token)])
@@ -94,6 +95,12 @@ def delivery_estimate(region: str | None = None, policy: Policy = Depends(get_po
 @router.get("/policy", response_model=Policy)
 def policy_rules(policy: Policy = Depends(get_policy)):
     return policy
+
+
+@router.get("/catalog", response_model=Catalog)
+def catalog(request: Request):
+    """Products (specs, variants and stock, size charts, compatibility) and current promotions."""
+    return request.app.state.catalog
 
 
 @router.put("/wechat-bindings", status_code=204)

@@ -91,6 +91,17 @@ def test_cancel_words_end_the_form(desk_url, domain):
     assert slots == []
 
 
+def test_a_reason_read_as_no_is_a_reason_and_does_not_cancel(desk_url, domain):
+    asked_reason = make_tracker("拍错了", "deny", slots={"customer_id": "C001", "order_id": "DD260001000002",
+                                                       "requested_slot": "return_reason"})
+    result, _ = validate("validate_return_confirmed", False, asked_reason, domain)
+    assert result == {"return_confirmed": None}
+    really_cancels = make_tracker("算了 拍错了也不退了", "deny", slots={"requested_slot": "return_reason"})
+    assert validate("validate_return_confirmed", False, really_cancels, domain)[0] == {"return_confirmed": False}
+    at_confirmation = make_tracker("不要", "deny", slots={"requested_slot": "return_confirmed"})
+    assert validate("validate_return_confirmed", False, at_confirmation, domain)[0] == {"return_confirmed": False}
+
+
 def test_confirmation_sums_up_refund_payment_and_pickup(run):
     tracker = make_tracker(slots={"customer_id": "C001", "order_id": "DD260001000002",
                                   "return_reason": "no_reason"})

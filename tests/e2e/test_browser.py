@@ -317,3 +317,24 @@ def test_a_wechat_reply_outside_the_48_hour_window_is_shown_as_undelivered(brows
     agent.screenshot(path=str(ARTIFACTS / "console-wechat-undelivered.png"))
     agent.on("dialog", lambda dialog: dialog.accept())
     agent.get_by_test_id("resolve").click()
+
+
+def test_a_presales_question_the_catalogue_cannot_answer_reaches_the_presales_group(browser, stack, shop_site):
+    customer = browser.new_context(viewport={"width": 390, "height": 844}).new_page()  # a phone
+    conv_id = open_widget(customer, shop_site, "C005")
+    say(customer, "键盘的键帽是什么材质 用久了会打油吗")
+    expect(messages(customer, "bot").last).to_contain_text("没有写到这一点", timeout=30_000)
+    customer.locator('[data-testid="chat-button"]', has_text="转人工").last.click()
+    expect(customer.get_by_test_id("chat-status")).to_contain_text("转接", timeout=30_000)
+    expect(messages(customer, "bot").last).to_contain_text("售前咨询")
+    customer.screenshot(path=str(ARTIFACTS / "widget-presales-phone.png"))
+
+    agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    login(agent, stack.desk, "xiaoyu", "agent123")
+    item = agent.locator(f'[data-testid="queue-item"][data-conversation-id="{conv_id}"]')
+    expect(item).to_contain_text("售前咨询", timeout=15_000)
+    item.get_by_test_id("claim").click()
+    expect(agent.get_by_test_id("handoff-reason")).to_contain_text("机器人未能解答", timeout=15_000)
+    transcript = agent.locator('[data-testid="console-message"][data-role="customer"]')
+    expect(transcript.first).to_contain_text("键帽是什么材质")
+    agent.screenshot(path=str(ARTIFACTS / "console-presales.png"))

@@ -11,7 +11,8 @@ from tests.support.servers import SERVICE_TOKEN, get_json
 CONTRACT_INTENTS = {
     "greet", "goodbye", "thank", "affirm", "deny", "ask_return_policy", "request_return",
     "ask_refund_status", "track_order", "ask_delivery_time", "query_points", "redeem_points",
-    "ask_points_rules", "request_human", "complain", "out_of_scope", "nlu_fallback", "faq",
+    "ask_points_rules", "request_human", "complain", "ask_product", "ask_promotion", "out_of_scope",
+    "nlu_fallback", "faq",
 }
 
 
