@@ -185,6 +185,34 @@ def _content_chars(text: str, product: dict | None) -> str:
                    for ch in norm)
 
 
+# Words customers use for a spec line's name: "充满电能用多久" asks about 续航, not 充电.
+SPEC_WORDS: dict[str, tuple[str, ...]] = {
+    "续航": ("续航", "用多久", "用多长", "能用几", "待机", "电池", "充满", "一次充电"),
+    "充电": ("充电", "充多久", "快充", "充电器", "接口"),
+    "保修": ("保修", "质保", "售后", "坏了", "换新"),
+    "防水": ("防水", "游泳", "淋雨", "出汗", "洗澡"),
+    "面料": ("面料", "材质", "料子", "纯棉", "起球", "透气"),
+    "材质": ("材质", "材料", "什么做的", "不锈钢", "安全吗"),
+    "洗涤": ("机洗", "手洗", "怎么洗", "缩水", "掉色"),
+    "保温": ("保温", "保冷", "凉得快"),
+    "容量": ("容量", "多少毫升", "装多少", "多大容量"),
+    "尺寸": ("尺寸", "多大", "多高", "多长", "多宽"),
+    "重量": ("重量", "多重", "重不重", "轻不轻"),
+    "电脑仓": ("电脑", "笔记本", "几寸"),
+    "轴体": ("轴体", "什么轴", "哪种轴"),
+    "刻字": ("刻字", "刻什么", "刻几个"),
+    "保质期": ("保质期", "过期", "放多久"),
+    "适用": ("孕妇", "小孩", "敏感肌", "适合"),
+}
+
+
+def names_a_spec(product: dict, text: str) -> bool:
+    """Whether the text names a spec (by its name or a customer's word for it), listed for this product or not."""
+    norm = normalize_text(text)
+    return any(name in norm or any(w in norm for w in SPEC_WORDS.get(name, ()))
+               for name in {*product.get("specs", {}), *SPEC_WORDS})
+
+
 def best_spec(product: dict, text: str) -> tuple[str, str] | None:
     """The spec line (name, value) that shares the most with the question, if any shares enough.
 
@@ -198,8 +226,9 @@ def best_spec(product: dict, text: str) -> tuple[str, str] | None:
     for name, value in product.get("specs", {}).items():
         line = normalize_text(name + value)
         score = sum(ch in line for ch in chars) + 2 * sum(p in line for p in pairs)
-        if name in words:
-            score += 3
+        norm = normalize_text(text)
+        if name in norm or any(w in norm for w in SPEC_WORDS.get(name, ())):
+            score += 5
         if score > best_score:
             best, best_score = (name, value), score
     return best if best_score >= 2 else None

@@ -8,10 +8,11 @@ from actions.base import DeskAction
 from actions.desk import DeskRejected, desk
 from actions.identity import latest_entity, latest_order_id
 from actions.offers import offer_human
-from actions.text import order_button, order_title, when
+from actions.text import order_button, order_title, when, when_after
 
 NOT_RECEIVED_WORDS = ("没收到", "没有收到", "未收到", "沒收到", "没拿到", "收不到", "没看到快递", "不是我签")
 SHOWN_EVENTS = 3
+SHOWN_ORDERS = 3  # open orders whose delivery time is told at once
 
 
 def says_not_received(text: str) -> bool:
@@ -90,7 +91,27 @@ class ActionTrackOrder(DeskAction):
         return None
 
 
+def order_eta(order: dict, estimate: dict) -> str:
+    """When this order ships and arrives, from its state and the shop's delivery times."""
+    title, hours = order_title(order), estimate["delivery_hours"]
+    place = order["city"] or order["province"]
+    if order["status"] == "paid" and order.get("paid_at"):
+        ships_by = when_after(order["paid_at"], estimate["ship_within_hours"])
+        return (f"订单 {title}：{order['status_zh']}，预计 {ships_by} 前发出，"
+                f"发货后约 {hours} 小时送达{place}。")
+    if order["status"] in ("shipped", "in_transit", "out_for_delivery") and order.get("shipped_at"):
+        return (f"订单 {title}：{order['status_zh']}，寄往{place}一般发货后约 {hours} 小时送达，"
+                f"预计 {when_after(order['shipped_at'], hours)} 前到。")
+    if order["status"] == "delayed":
+        return f"订单 {title}：物流出现了延迟，非常抱歉。我们会持续跟进，有新的预计时间会第一时间通知您。"
+    if order["status"] == "delivered":
+        return f"订单 {title}：已于 {when(order['delivered_at'])} 签收。"
+    return f"订单 {title}：{order['status_zh']}。"
+
+
 class ActionDeliveryTime(DeskAction):
+    """How long shipping takes: for the customer's own open orders when we know them, else by region."""
+
     def name(self) -> str:
         return "action_delivery_time"
 
@@ -98,7 +119,22 @@ class ActionDeliveryTime(DeskAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, cid: str | None
     ) -> list[EventType]:
         client = desk()
-        estimate = await client.delivery_estimate(latest_entity(tracker, "region"))
+        region, order_id = latest_entity(tracker, "region"), latest_order_id(tracker)
+        if cid and not region:
+            if order_id:
+                try:
+                    orders = [await client.order(cid, order_id)]
+                except DeskRejected:
+                    dispatcher.utter_message(text=f"没有在您的账户下找到订单 {order_id}，请核对订单号后再试。")
+                    return []
+            else:
+                orders = [await client.order(cid, o["order_id"])
+                          for o in (await client.orders(cid, open_only=True))[:SHOWN_ORDERS]]
+            if orders:
+                lines = [order_eta(o, await client.delivery_estimate(o["city"] or o["province"])) for o in orders]
+                dispatcher.utter_message(text="\n".join(lines))
+                return [SlotSet("order_id", orders[0]["order_id"])] if len(orders) == 1 else []
+        estimate = await client.delivery_estimate(region)
         policy = await client.policy()
         ship = f"付款后 {estimate['ship_within_hours']} 小时内发货"
         hours = estimate["delivery_hours"]

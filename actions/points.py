@@ -6,6 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import DeskAction
 from actions.desk import desk
+from actions.identity import customer_words
 from actions.text import money
 
 
@@ -48,6 +49,10 @@ class ActionShowPoints(DeskAction):
         return []
 
 
+# A question about membership tiers gets the whole tier table, also when we know the customer's own tier.
+TIER_WORDS = ("等级", "升级", "金卡", "银卡", "普通会员", "会员", "vip", "VIP", "plus", "PLUS")
+
+
 class ActionPointsRules(DeskAction):
     def name(self) -> str:
         return "action_points_rules"
@@ -76,7 +81,7 @@ class ActionPointsRules(DeskAction):
                 )
             else:
                 lines.append("您已是最高等级会员，感谢您的支持！")
-        else:
+        if not profile or any(word in customer_words(tracker) for word in TIER_WORDS):
             tiers = "；".join(
                 f"{t['name']}（近 12 个月消费 {t['min_spend']} 元起）：{t['benefits']}" for t in policy["tiers"]
             )

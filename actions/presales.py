@@ -20,6 +20,7 @@ from actions.catalog import (
     find_product,
     matching_variants,
     named_options,
+    names_a_spec,
     option_values,
     product_by_sku,
     recommend_size,
@@ -108,6 +109,15 @@ def compatibility_answer(product: dict, text: str) -> str | None:
     return f"{product['name']}：{note}。" if note else None
 
 
+def follows_up(product: dict, text: str) -> bool:
+    """A short question that only names another variant or device: it asks what the last one asked."""
+    if names_a_spec(product, text):  # "那质保呢" asks something new
+        return False
+    norm = text.strip().rstrip("?？!！~ ")
+    return bool(named_options(product, text) or compatibility(product, text).answer
+                or (len(norm) <= 12 and norm.endswith("呢")))
+
+
 class ActionProductInfo(DeskAction):
     def name(self) -> str:
         return "action_product_info"
@@ -128,7 +138,9 @@ class ActionProductInfo(DeskAction):
                 return unknown(dispatcher, "抱歉，本店在售的商品里没有找到您说的这款。")
             dispatcher.utter_message(text=WHICH_PRODUCT, buttons=[HUMAN_BUTTONS[0]])
             return []
-        remember = [SlotSet("product", product["sku"])]
+        if topic is None and follows_up(product, text):  # "那黑色的呢" after a stock question
+            topic = tracker.get_slot("product_topic")
+        remember = [SlotSet("product", product["sku"]), SlotSet("product_topic", topic)]
         said = self.fact(product, catalog, topic, text)
         if said is None:
             return remember + unknown(dispatcher, f"{product['name']}的商品资料里没有写到这一点，我不想给您说错。")
@@ -155,7 +167,8 @@ class ActionProductInfo(DeskAction):
         spec = best_spec(product, text)
         if spec:
             return f"{product['name']}的{spec[0]}：{spec[1]}。"
-        if topic is None and len(text) <= len(product["name"]) + 6:  # just the product's name: describe it
+        if topic is None and not names_a_spec(product, text) and len(text) <= len(product["name"]) + 6:
+            # Little more than the product's name: describe it.
             specs = "；".join(f"{k}：{v}" for k, v in product.get("specs", {}).items())
             return f"{price_line(product, catalog)}{specs}。有货的款式：{in_stock_list(product)}。"
         return None

@@ -1,6 +1,6 @@
 """Formatting what the customer reads: times in China time, money in yuan."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
@@ -14,6 +14,12 @@ def when(iso: str | None) -> str:
         return ""
     moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(SHOP_TZ)
     return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
+def when_after(iso: str, hours: float) -> str:
+    """``when`` of a moment some hours after ``iso``."""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")) + timedelta(hours=hours)
+    return when(moment.isoformat())
 
 
 def money(amount: float) -> str:

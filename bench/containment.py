@@ -26,6 +26,7 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import httpx
@@ -109,6 +110,13 @@ def check(expect: dict, said: str, shop: Shop, customer: str | None, started: da
         returns = shop.get(f"/api/shop/customers/{customer}/returns", order_id=value)
         if not returns or returns[0]["status_zh"] not in said:
             return f"refund status of {value}"
+    elif kind == "ships_by":  # the order's own shipping deadline: paid + the shop's shipping hours
+        order = shop.get(f"/api/shop/customers/{customer}/orders/{value}")
+        hours = shop.get("/api/shop/policy")["shipping"]["ship_within_hours"]
+        paid = datetime.fromisoformat(order["paid_at"].replace("Z", "+00:00")) + timedelta(hours=hours)
+        local = paid.astimezone(ZoneInfo("Asia/Shanghai"))
+        if value not in said or f"{local.month}月{local.day}日 {local:%H:%M}" not in said:
+            return f"shipping deadline of {value}"
     elif kind == "faq":
         if shop.faq[f"faq/{value}"] not in said:
             return f"FAQ answer {value}"
@@ -157,13 +165,15 @@ def play(http: httpx.Client, shop: Shop, script: dict) -> Outcome:
     conv, headers = opened["id"], {"X-Chat-Token": opened["token"]}
     started = datetime.now(timezone.utc) - timedelta(seconds=1)
     last_buttons: list[dict] = opened["messages"][-1].get("buttons") or []
+    said = ""
     who = customer or script.get("as")
     for turn in script["turns"]:
         message = {"text": turn.text}
         if turn.press:
             button = next((b for b in last_buttons if turn.text in b["title"]), None)
             if button is None:
-                outcome.verdict, outcome.notes = "not answered", [f"no button {turn.text!r}"]
+                outcome.verdict = "not answered"
+                outcome.notes.append(f"no button {turn.text!r} after {said[:80]!r}")
                 break
             message = {"text": button["title"], "payload": button["payload"]}
         answer = http.post(f"/api/chat/conversations/{conv}/messages", json=message, headers=headers)

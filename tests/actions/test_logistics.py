@@ -72,3 +72,21 @@ def test_delivery_time_without_region_lists_all_zones_and_gold_priority(run):
                                                      slots={"customer_tier": "金卡会员"}))
     assert all(h in result.text for h in ("24 小时", "48 小时", "72 小时"))
     assert "12小时内优先发货" in result.text
+
+
+def test_delivery_time_of_the_customers_own_orders(run, desk_get):
+    in_transit = run(ActionDeliveryTime(), make_tracker("我的耳机明天能到吗", "ask_delivery_time",
+                                                         metadata=SIGNED_IN_C001))
+    order = desk_get("/api/shop/customers/C001/orders/DD260001000001")
+    assert "DD260001000001" in in_transit.text and "运输中" in in_transit.text
+    assert "寄往上海" in in_transit.text and "48 小时" in in_transit.text and "预计" in in_transit.text
+    assert order["status"] == "in_transit"
+    paid = run(ActionDeliveryTime(), make_tracker("我下午下的单今天能发吗", "ask_delivery_time",
+                                                   slots={"customer_id": "C002"}))
+    assert "DD260002000001" in paid.text and "前发出" in paid.text
+    assert paid.slot("order_id") == "DD260002000001"
+
+
+def test_an_unknown_customer_gets_the_general_delivery_times(run):
+    result = run(ActionDeliveryTime(), make_tracker("一般几天能到", "ask_delivery_time"))
+    assert "杭州同城约 24 小时" in result.text and "告诉我收货城市" in result.text

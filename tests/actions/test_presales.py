@@ -93,3 +93,18 @@ def test_between_two_sizes_the_larger_is_recommended():
              {"size": "L", "height": [172, 178], "weight": [65, 75]}]
     assert recommend_size(chart, 168, 70) == "L"
     assert recommend_size(chart, 168, None) == "M"
+
+
+def test_a_short_follow_up_asks_the_last_question_about_another_variant(run):
+    slots = {"product": "RS01", "product_topic": "stock"}
+    result = ask(run, "那白色38码的呢", slots=slots)
+    assert "白色 38 有货" in result.text and result.slot("product_topic") == "stock"
+    fits = ask(run, "那我13寸的mac呢", slots={"product": "BP01", "product_topic": "compatibility"})
+    assert fits.text.startswith("可以的")
+    warranty = ask(run, "那保修呢", slots=slots)  # a new question, and the running shoes list no warranty
+    assert "没有写到这一点" in warranty.text and warranty.slot("human_offered") is True
+
+
+def test_the_customers_word_for_a_spec_finds_it(run):
+    assert "约30小时" in ask(run, "降噪耳机充满电能用多久啊").text
+    assert "一年质保" in ask(run, "耳机坏了保修吗").text

@@ -183,3 +183,28 @@ def test_delivery_estimate_by_region(client, region, zone, hours):
 def test_unknown_customer(client):
     response = client.get("/api/shop/customers/C999/points")
     assert response.status_code == 404 and response.json()["detail"] == "没有找到该会员"
+
+
+def test_the_catalogue_gives_products_with_stock_and_the_current_promotions(client):
+    body = client.get("/api/shop/catalog").json()
+    earbuds = next(p for p in body["products"] if p["sku"] == "EB01")
+    assert earbuds["name"] == "降噪蓝牙耳机" and earbuds["price"] == 299
+    assert {"颜色": "黑色", "stock": 0} in earbuds["variants"]
+    special = next(p for p in body["promotions"] if p["kind"] == "product_price")
+    assert special["products"] == ["EB01"] and special["price"] == 269
+    assert body["price_protection"]["days"] == 7
+    assert client.get("/api/shop/catalog", headers={"Authorization": ""}).status_code == 401
+
+
+def test_a_catalogue_with_a_promotion_of_an_unknown_product_is_refused(tmp_path):
+    import yaml
+
+    from handoff.core.settings import REPO_ROOT
+    from handoff.shop.catalog import load_catalog
+
+    data = yaml.safe_load((REPO_ROOT / "handoff" / "shop" / "catalog.yml").read_text(encoding="utf-8"))
+    data["promotions"].append({"name": "错的", "kind": "product_price", "text": "…", "products": ["NOPE"]})
+    broken = tmp_path / "catalog.yml"
+    broken.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown SKUs"):
+        load_catalog(broken)

@@ -10,7 +10,8 @@
   const SENTI = { negative: "负面", neutral: "中性", positive: "正面" };
   const SLOT_NAMES = { order_id: "订单号", phone: "手机号", return_reason: "退货原因", region: "地区",
     customer_id: "客户编号", customer_tier: "会员等级", channel: "渠道", return_confirmed: "已确认退货",
-    handoff_reason: "转人工原因", human_offered: "已提议转人工", product: "咨询的商品（编号）" };
+    handoff_reason: "转人工原因", human_offered: "已提议转人工", product: "咨询的商品（编号）",
+    product_topic: "咨询的方面" };
 
   const S = { me: null, tab: "queue", queue: [], mine: [], tickets: [], current: null, canned: [],
     groups: [], agents: [], unread: new Set(), ws: null, wsDelay: 1000, cannedIndex: 0 };
