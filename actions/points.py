@@ -49,11 +49,13 @@ class ActionShowPoints(DeskAction):
         return []
 
 
-# A question about membership tiers gets the whole tier table, also when we know the customer's own tier.
-TIER_WORDS = ("等级", "升级", "金卡", "银卡", "普通会员", "会员", "vip", "VIP", "plus", "PLUS")
+# Words of a question about membership tiers rather than points.
+TIER_WORDS = ("等级", "升级", "升金卡", "升银卡", "金卡", "银卡", "普通会员", "vip", "VIP", "plus会员", "PLUS会员")
 
 
 class ActionPointsRules(DeskAction):
+    """How points and tiers work; a tier question gets the tiers first, and the customer's own standing."""
+
     def name(self) -> str:
         return "action_points_rules"
 
@@ -64,11 +66,19 @@ class ActionPointsRules(DeskAction):
         policy = await client.policy()
         profile = await client.customer(cid) if cid else None
         p = policy["points"]
-        lines = [
+        points_rules = (
             f"积分规则：每消费 1 元得 {p['per_yuan']} 积分；每日签到 {p['daily_checkin']} 积分；"
             f"邀请好友首单得 {p['referral_first_order']} 积分；生日当月积分 {p['birthday_multiplier']} 倍。"
-            f"{p['points_per_yuan_off']} 积分抵 1 元，最多抵扣订单金额的 {int(p['max_share_of_order'] * 100)}%。",
-        ]
+            f"{p['points_per_yuan_off']} 积分抵 1 元，最多抵扣订单金额的 {int(p['max_share_of_order'] * 100)}%。"
+        )
+        tiers = "会员权益：" + "；".join(f"{t['name']}：{t['benefits']}" for t in policy["tiers"]) + "。"
+        about_tiers = any(word in customer_words(tracker) for word in TIER_WORDS)
+        if about_tiers:
+            # The thresholds in the FAQ's words (data/responses/faq.yml), then the benefits.
+            dispatcher.utter_message(response="utter_faq/tier_thresholds")
+            lines = [tiers]
+        else:
+            lines = [points_rules]
         if profile:
             lines.append(
                 f"您目前是{profile['tier']['name']}（近 12 个月消费 {money(profile['spend_12m_yuan'])}），"
@@ -81,10 +91,7 @@ class ActionPointsRules(DeskAction):
                 )
             else:
                 lines.append("您已是最高等级会员，感谢您的支持！")
-        if not profile or any(word in customer_words(tracker) for word in TIER_WORDS):
-            tiers = "；".join(
-                f"{t['name']}（近 12 个月消费 {t['min_spend']} 元起）：{t['benefits']}" for t in policy["tiers"]
-            )
-            lines.append(f"会员等级：{tiers}。")
+        elif not about_tiers:
+            lines.append(tiers)
         dispatcher.utter_message(text="\n".join(lines))
         return []

@@ -35,6 +35,7 @@ from actions.text import money
 ASK_PRESALES = "需要的话，我帮您转接售前客服确认，好吗？"
 WHICH_PRODUCT = ("请问您问的是哪款商品呢？把商品名称发给我（比如“降噪蓝牙耳机”“纯棉短袖T恤”），我马上帮您查；"
                  "也可以转人工，由售前客服为您介绍。")
+AVAILABLE_WORDS = ("有没有", "有吗", "有不", "有么", "有木有", "还有", "有的话")
 SELLS_WORDS = ("有卖", "有没有卖", "卖不卖", "有没有", "有吗", "有木有", "你们家有", "店里有", "有得卖")
 
 
@@ -129,7 +130,8 @@ class ActionProductInfo(DeskAction):
         text = customer_words(tracker)
         topic = topic_of(text)
         # "这款有黑色吗" after a question about the T-shirt is about the T-shirt.
-        product = find_product(catalog, text) or product_by_sku(catalog, tracker.get_slot("product"))
+        last = product_by_sku(catalog, tracker.get_slot("product"))
+        product = find_product(catalog, text) or last
         if product is None:
             if topic == "authenticity":
                 dispatcher.utter_message(text=catalog["all_products"]["authenticity"])
@@ -138,7 +140,11 @@ class ActionProductInfo(DeskAction):
                 return unknown(dispatcher, "抱歉，本店在售的商品里没有找到您说的这款。")
             dispatcher.utter_message(text=WHICH_PRODUCT, buttons=[HUMAN_BUTTONS[0]])
             return []
-        if topic is None and follows_up(product, text):  # "那黑色的呢" after a stock question
+        if topic in (None, "colour") and named_options(product, text) and any(w in text for w in AVAILABLE_WORDS):
+            topic = "stock"  # "奶白色350ml的有没有"
+        if topic is None and compatibility(product, text).answer:
+            topic = "compatibility"  # "mac能用不": a device the catalogue lists
+        if topic is None and product is last and follows_up(product, text):  # "那黑色的呢" after a stock question
             topic = tracker.get_slot("product_topic")
         remember = [SlotSet("product", product["sku"]), SlotSet("product_topic", topic)]
         said = self.fact(product, catalog, topic, text)

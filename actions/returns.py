@@ -32,6 +32,17 @@ def reason_from_text(text: str) -> str | None:
     return None
 
 
+def reason_read_as_no(tracker: Tracker) -> bool:
+    """A reason that the NLU reads as "no" ("拍重复了 不需要了") is a reason, not a cancellation.
+
+    The return_confirmed slot's deny mapping cancels the form at any step
+    ("算了"); while the reason is asked, only words that really cancel do.
+    """
+    text = (tracker.latest_message or {}).get("text") or ""
+    return (tracker.get_slot("requested_slot") == "return_reason" and reason_from_text(text) is not None
+            and not any(word in text for word in CANCEL_WORDS))
+
+
 class ActionReturnPolicy(DeskAction):
     def name(self) -> str:
         return "action_return_policy"
@@ -67,8 +78,8 @@ class ValidateReturnForm(IdentityValidation, FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        if tracker.get_slot("return_confirmed") is False:  # cancelled or not eligible
-            return []
+        if tracker.get_slot("return_confirmed") is False and not reason_read_as_no(tracker):
+            return []  # cancelled or not eligible
         return await super().required_slots(domain_slots, dispatcher, tracker, domain)
 
     async def validate_phone(
@@ -135,14 +146,7 @@ class ValidateReturnForm(IdentityValidation, FormValidationAction):
     async def validate_return_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A reason that the NLU reads as "no" ("拍错了") is a reason, not a cancellation.
-
-        The slot's deny mapping cancels the form at any step ("算了"); while the
-        reason is asked, only words that really cancel do (validate_return_reason).
-        """
-        text = (tracker.latest_message or {}).get("text") or ""
-        if (value is False and tracker.get_slot("requested_slot") == "return_reason"
-                and reason_from_text(text) and not any(word in text for word in CANCEL_WORDS)):
+        if value is False and reason_read_as_no(tracker):
             return {"return_confirmed": None}
         return {"return_confirmed": value}
 

@@ -35,3 +35,14 @@ def test_rules_for_a_silver_member_show_the_way_to_gold(run, desk_get):
 def test_rules_for_an_anonymous_visitor_list_every_tier(run):
     result = run(ActionPointsRules(), make_tracker("会员有什么等级", "ask_points_rules"))
     assert all(t in result.text for t in ("普通会员", "银卡会员", "金卡会员"))
+
+
+def test_a_tier_question_gets_the_thresholds_first_and_the_customers_own_standing(run, desk_get):
+    profile = desk_get("/api/shop/customers/C003")
+    result = run(ActionPointsRules(), make_tracker("怎么才能升金卡 要花多少钱", "ask_points_rules",
+                                                   metadata={"customer_id": "C003"}))
+    first, second = result.dispatcher.messages
+    assert first["response"] == "utter_faq/tier_thresholds"
+    assert "金卡会员：全场包邮" in second["text"] and "您目前是普通会员" in second["text"]
+    assert f"再消费 ¥{profile['spend_to_next_tier_yuan']:.2f} 即可升级银卡会员" in second["text"]
+    assert "积分规则" not in result.text

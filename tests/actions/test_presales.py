@@ -108,3 +108,17 @@ def test_a_short_follow_up_asks_the_last_question_about_another_variant(run):
 def test_the_customers_word_for_a_spec_finds_it(run):
     assert "约30小时" in ask(run, "降噪耳机充满电能用多久啊").text
     assert "一年质保" in ask(run, "耳机坏了保修吗").text
+
+
+def test_naming_a_variant_and_asking_if_there_is_one_is_a_stock_question(run):
+    result = ask(run, "奶白色350ml的有没有", slots={"product": "CP01"})
+    assert "奶白 350ml 暂时缺货" in result.text and result.slot("product_topic") == "stock"
+
+
+def test_the_last_question_is_not_carried_over_to_another_product(run):
+    # After a stock question about the backpack, "mac能用不" about the keyboard asks about compatibility.
+    result = ask(run, "对了你们家机械键盘mac能用不", slots={"product": "BP01", "product_topic": "stock"})
+    assert result.text.startswith("可以的") and "Mac" in result.text
+    assert result.slot("product") == "KB01" and result.slot("product_topic") == "compatibility"
+    too_big = ask(run, "我电脑是16寸的游戏本 双肩包塞得进去吗")
+    assert "不支持16寸" in too_big.text

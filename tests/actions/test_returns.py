@@ -100,6 +100,12 @@ def test_a_reason_read_as_no_is_a_reason_and_does_not_cancel(desk_url, domain):
     assert validate("validate_return_confirmed", False, really_cancels, domain)[0] == {"return_confirmed": False}
     at_confirmation = make_tracker("不要", "deny", slots={"requested_slot": "return_confirmed"})
     assert validate("validate_return_confirmed", False, at_confirmation, domain)[0] == {"return_confirmed": False}
+    # The form goes on to validate the reason (the SDK validates only the slots still required).
+    form, slots = ValidateReturnForm(), ["phone", "order_id", "return_reason", "return_confirmed"]
+    read_as_no = make_tracker("拍重复了 不需要了", "deny", slots={
+        "customer_id": "C001", "order_id": "DD260001000002", "requested_slot": "return_reason",
+        "return_reason": "拍重复了 不需要了", "return_confirmed": False})
+    assert "return_reason" in asyncio.run(form.required_slots(slots, CollectingDispatcher(), read_as_no, domain))
 
 
 def test_confirmation_sums_up_refund_payment_and_pickup(run):
