@@ -130,7 +130,7 @@ def anger_cues(texts):
 class EmbeddedText(str):
     """A message's text carrying the sentence embedding the pipeline already computed for it."""
 
-    embedding: Optional["np.ndarray"] = None
+    embedding: Any = None  # numpy vector, or None
 
     def __new__(cls, text: str, embedding=None) -> "EmbeddedText":
         self = super().__new__(cls, text)
