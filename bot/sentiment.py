@@ -157,7 +157,7 @@ def embedding_columns(texts, weight: float = 1.0):
     missing = [i for i, row in enumerate(rows) if row is None]
     for i, vector in zip(missing, embed_texts([str(texts[i]) for i in missing])):
         rows[i] = vector
-        if len(_embedded) < 50_000:  # training and benchmarks embed the same texts again and again
+        if len(_embedded) < 10_000:  # training and benchmarks embed the same texts again and again (~15 MB)
             _embedded[str(texts[i])] = vector
     return csr_matrix(np.vstack(rows) * weight if rows else np.zeros((0, 384)))
 
