@@ -15,6 +15,10 @@ SHOWN_EVENTS = 3
 SHOWN_ORDERS = 3  # open orders whose delivery time is told at once
 
 
+def not_found(order_id: str) -> str:
+    return f"没有在您的账户下找到订单 {order_id}，请核对订单号后再试。"
+
+
 def says_not_received(text: str) -> bool:
     return any(word in text for word in NOT_RECEIVED_WORDS)
 
@@ -65,9 +69,7 @@ class ActionTrackOrder(DeskAction):
             try:
                 return await client.order(cid, order_id)
             except DeskRejected:
-                dispatcher.utter_message(
-                    text=f"没有在您的账户下找到订单 {order_id}，请核对订单号后再试。"
-                )
+                dispatcher.utter_message(text=not_found(order_id))
                 return None
         open_orders = await client.orders(cid, open_only=True)
         if len(open_orders) == 1:
@@ -125,13 +127,18 @@ class ActionDeliveryTime(DeskAction):
                 try:
                     orders = [await client.order(cid, order_id)]
                 except DeskRejected:
-                    dispatcher.utter_message(text=f"没有在您的账户下找到订单 {order_id}，请核对订单号后再试。")
+                    dispatcher.utter_message(text=not_found(order_id))
                     return []
             else:
                 orders = [await client.order(cid, o["order_id"])
                           for o in (await client.orders(cid, open_only=True))[:SHOWN_ORDERS]]
             if orders:
-                lines = [order_eta(o, await client.delivery_estimate(o["city"] or o["province"])) for o in orders]
+                estimates: dict[str, dict] = {}  # one desk call per destination, not per order
+                for o in orders:
+                    place = o["city"] or o["province"]
+                    if place not in estimates:
+                        estimates[place] = await client.delivery_estimate(place)
+                lines = [order_eta(o, estimates[o["city"] or o["province"]]) for o in orders]
                 dispatcher.utter_message(text="\n".join(lines))
                 return [SlotSet("order_id", orders[0]["order_id"])] if len(orders) == 1 else []
         estimate = await client.delivery_estimate(region)
