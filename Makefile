@@ -62,7 +62,7 @@ run: install train
 	$(DESK_VENV)/bin/python scripts/run.py
 
 validate: $(RASA_VENV)/.installed
-	$(RASA) data validate --fail-on-warnings
+	RASA=$(RASA) scripts/validate-data
 
 test-stories: train
 	$(RASA) test core --e2e --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out var/results

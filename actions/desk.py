@@ -88,6 +88,10 @@ class DeskClient:
         """Products and current promotions."""
         return await self._cached("/api/shop/catalog")
 
+    async def faq_answer(self, key: str) -> dict:
+        """The current text (and buttons) of an FAQ answer: not cached, admins' edits show at once."""
+        return await self._call("GET", f"/api/shop/faq/{key}")
+
     async def _cached(self, path: str) -> dict:
         """Shop data that changes rarely, kept for a minute: an admin's change shows within it."""
         key = self.base_url + path

@@ -6,6 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import DeskAction
 from actions.desk import desk
+from actions.faq import say_faq
 from actions.identity import customer_words
 from actions.text import money
 
@@ -74,8 +75,8 @@ class ActionPointsRules(DeskAction):
         tiers = "会员权益：" + "；".join(f"{t['name']}：{t['benefits']}" for t in policy["tiers"]) + "。"
         about_tiers = any(word in customer_words(tracker) for word in TIER_WORDS)
         if about_tiers:
-            # The thresholds in the FAQ's words (data/responses/faq.yml), then the benefits.
-            dispatcher.utter_message(response="utter_faq/tier_thresholds")
+            # The thresholds in the FAQ's current words (the admin's FAQ editor), then the benefits.
+            await say_faq(dispatcher, "tier_thresholds")
             lines = [tiers]
         else:
             lines = [points_rules]

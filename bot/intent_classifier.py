@@ -18,8 +18,8 @@ what lets an admin retrain the bot without waiting.
 The parse looks exactly as Rasa's own components make it: ``intent`` and
 ``intent_ranking`` (the FAQ answers summed into the one intent ``faq``), and,
 for ``faq``, a ``response_selector`` entry with the chosen answer and its
-confidence given that the message is an FAQ question; the `utter_faq` rule
-and the FAQ gate (bot/faq_gate.py) read it there.
+confidence given that the message is an FAQ question; the FAQ rule
+(`action_answer_faq`) and the FAQ gate (bot/faq_gate.py) read it there.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from handoff import health
 from handoff.agents import routes as agent_routes
 from handoff.agents.service import away_without_console, ensure_seed_agents
+from handoff.audit import routes as audit_routes
 from handoff.console import routes as console_routes
 from handoff.console import ws as console_ws
 from handoff.conversations import events, relay
@@ -29,6 +30,9 @@ from handoff.core.errors import DeskError, describe_validation_error
 from handoff.core.realtime import Hub
 from handoff.core.redis import connect_async_redis, connect_redis
 from handoff.core.settings import Settings, get_settings
+from handoff.knowledge import routes as knowledge_routes
+from handoff.knowledge import seed as knowledge_seed
+from handoff.knowledge import service as knowledge
 from handoff.queue import routes as queue_routes
 from handoff.queue import service as queue
 from handoff.reports import routes as report_routes
@@ -39,6 +43,10 @@ from handoff.shop.policy import load_policy
 from handoff.shop.seed import seed_if_empty
 from handoff.survey import routes as survey_routes
 from handoff.survey import service as survey
+from handoff.training import routes as training_routes
+from handoff.training import runner as training_runner
+from handoff.training import service as training
+from handoff.training import swap as model_swap
 from handoff.web import routes as web_routes
 from handoff.wechat import outbox as wechat_outbox
 from handoff.wechat import routes as wechat_routes
@@ -67,6 +75,8 @@ async def maintenance(desk: Desk) -> None:
         try:
             await run_in_threadpool(_maintain, desk, tick % 15 == 0)
             await relay.assign_and_pause(desk)
+            if tick % 15 == 1:  # a Rasa process restarted with another model gets the active one
+                await model_swap.ensure_active(desk)
         except Exception:  # keep the loop alive; the next tick retries
             logger.exception("maintenance tick failed")
 
@@ -96,7 +106,11 @@ async def lifespan(app: FastAPI):
         if settings.seed_demo_data and settings.seed_demo_reports:
             seed_demo_reports(db, start_of_today(settings.timezone))
         queue.reconcile(desk, db)  # Redis may have restarted, or been emptied
+        knowledge_seed.seed_if_empty(db, settings.seed_data_dir, utcnow())
+        training.ensure_initial_version(db, model_path=settings.initial_model,
+                                        revision=knowledge.revision(db), now=utcnow())
     await hub.start()
+    await training_runner.recover(desk)
     loops = [asyncio.create_task(maintenance(desk), name="maintenance")]
     if desk.wechat is not None:
         loops.append(asyncio.create_task(wechat_outbox.run(desk), name="wechat-outbox"))
@@ -107,6 +121,7 @@ async def lifespan(app: FastAPI):
             loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await loop
+        await training_runner.stop_watching()
         await hub.stop()
         await desk.bot.aclose()
         if desk.wechat is not None:
@@ -149,7 +164,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, shop_routes.router, queue_routes.router, agent_routes.router,
                    chat_routes.router, chat_ws.router, console_routes.router, console_routes.pages,
                    console_ws.router, survey_routes.router, report_routes.router, report_routes.pages,
-                   web_routes.router, web_routes.demo, wechat_routes.router):
+                   web_routes.router, web_routes.demo, wechat_routes.router, knowledge_routes.router,
+                   knowledge_routes.live, training_routes.router, audit_routes.router):
         app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=console_routes.STATIC, check_dir=False),
               name="console-static")

@@ -36,8 +36,20 @@ def endpoints_file() -> Path:
     return path
 
 
+def active_model() -> str:
+    """The model to start: RASA_MODEL, else the one an admin activated in the
+    workspace (the desk writes its path to <training dir>/ACTIVE_MODEL), else
+    the one `make train` built."""
+    if os.environ.get("RASA_MODEL"):
+        return os.environ["RASA_MODEL"]
+    pointer = Path(os.environ.get("DESK_TRAINING_DIR", ROOT / "var" / "training")) / "ACTIVE_MODEL"
+    if pointer.exists() and Path(pointer.read_text().strip()).is_file():
+        return pointer.read_text().strip()
+    return str(ROOT / "models" / "current.tar.gz")
+
+
 def commands() -> dict[str, list[str]]:
-    model = os.environ.get("RASA_MODEL", str(ROOT / "models" / "current.tar.gz"))
+    model = active_model()
     return {
         "desk": [str(DESK_BIN / "uvicorn"), "--factory", "handoff.app:create_app",
                  "--host", HOST, "--port", str(DESK_PORT)],

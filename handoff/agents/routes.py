@@ -56,11 +56,12 @@ def list_agents(db: Session = Depends(get_db)):
     return service.list_agents(db)
 
 
-@router.post("", response_model=AgentOut, status_code=201, dependencies=[Depends(current_admin)])
-def create_agent(body: AgentCreate, db: Session = Depends(get_db)):
-    return service.agent_out(db, service.create_agent(db, body, utcnow()))
+@router.post("", response_model=AgentOut, status_code=201)
+def create_agent(body: AgentCreate, admin: Agent = Depends(current_admin), db: Session = Depends(get_db)):
+    return service.agent_out(db, service.create_agent(db, body, utcnow(), actor=admin))
 
 
-@router.patch("/{agent_id}", response_model=AgentOut, dependencies=[Depends(current_admin)])
-def update_agent(agent_id: int, body: AgentUpdate, db: Session = Depends(get_db)):
-    return service.agent_out(db, service.update_agent(db, agent_id, body))
+@router.patch("/{agent_id}", response_model=AgentOut)
+def update_agent(agent_id: int, body: AgentUpdate, admin: Agent = Depends(current_admin),
+                 db: Session = Depends(get_db)):
+    return service.agent_out(db, service.update_agent(db, agent_id, body, actor=admin, now=utcnow()))

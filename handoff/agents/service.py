@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from handoff.agents.models import Agent, CannedResponse, Presence, Role
 from handoff.agents.passwords import hash_password, verify_password
 from handoff.agents.schemas import AgentCreate, AgentOut, AgentUpdate, CannedIn
+from handoff.audit import service as audit
+from handoff.core.clock import utcnow
 from handoff.conversations.models import Conversation, State
 from handoff.core.errors import Conflict, NotFound, Unauthorized
 from handoff.queue.groups import GROUPS
@@ -51,7 +53,14 @@ def list_agents(db: Session) -> list[AgentOut]:
     return [agent_out(db, a) for a in db.scalars(select(Agent).order_by(Agent.id))]
 
 
-def create_agent(db: Session, body: AgentCreate, now: datetime) -> Agent:
+def _audit_view(agent: Agent) -> dict:
+    """An account as the audit log shows it (never the password hash)."""
+    return {"username": agent.username, "display_name": agent.display_name,
+            "role": agent.role.value, "skills": list(agent.skills), "capacity": agent.capacity,
+            "active": agent.active}
+
+
+def create_agent(db: Session, body: AgentCreate, now: datetime, *, actor: Agent | None = None) -> Agent:
     agent = Agent(
         username=body.username, display_name=body.display_name,
         password_hash=hash_password(body.password), role=body.role,
@@ -60,22 +69,35 @@ def create_agent(db: Session, body: AgentCreate, now: datetime) -> Agent:
     )
     db.add(agent)
     try:
-        db.commit()
+        db.flush()
     except IntegrityError:
         db.rollback()
         raise Conflict("用户名已存在", "username_taken") from None
+    audit.record(db, actor=actor, entity="agent", key=agent.username, action="create",
+                 before=None, after=_audit_view(agent), now=now)
+    db.commit()
     return agent
 
 
-def update_agent(db: Session, agent_id: int, body: AgentUpdate) -> Agent:
+def update_agent(db: Session, agent_id: int, body: AgentUpdate, *, actor: Agent | None = None,
+                 now: datetime | None = None) -> Agent:
     agent = get_agent(db, agent_id)
+    before = _audit_view(agent)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     if "password" in changes:
         agent.password_hash = hash_password(changes.pop("password"))
+        before["password"], changes_password = "", True
+    else:
+        changes_password = False
     for key, value in changes.items():
         setattr(agent, key, value)
     if agent.active is False:
         agent.presence = Presence.offline
+    after = _audit_view(agent)
+    if changes_password:
+        after["password"] = "已修改"
+    audit.record(db, actor=actor, entity="agent", key=agent.username, action="update",
+                 before=before, after=after, now=now or utcnow())
     db.commit()
     return agent
 

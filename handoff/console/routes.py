@@ -45,6 +45,12 @@ def admin_page():
     return FileResponse(STATIC / "admin.html", headers={"Cache-Control": "no-cache"})
 
 
+@pages.get("/console/workspace")
+def workspace_page():
+    """The admin workspace (机器人训练台): FAQ, training data, training and models, audit log."""
+    return FileResponse(STATIC / "workspace.html", headers={"Cache-Control": "no-cache"})
+
+
 @router.get("/groups")
 def groups():
     return [{"key": key, "name": name} for key, name in GROUPS.items()]

@@ -72,6 +72,27 @@ class BotClient:
             json=event, params={"include_events": "NONE"},
         )
 
+    async def loaded_model(self, url: str) -> str | None:
+        """The model file one Rasa process is answering with (bot/model_swap.py)."""
+        response = await self._call("GET", f"{url}/webhooks/model/")
+        return response.json().get("model_file")
+
+    async def load_model(self, url: str, model_file: str, token: str) -> dict:
+        """Loads a model into one Rasa process while it keeps answering (bot/model_swap.py).
+
+        Loading takes seconds (longer than a bot turn may): its own timeout.
+        """
+        try:
+            response = await self._http.post(
+                f"{url}/webhooks/model/swap", json={"model_file": model_file},
+                headers={"Authorization": f"Bearer {token}"}, timeout=httpx.Timeout(300.0, connect=5.0))
+        except httpx.HTTPError as exc:
+            raise BotUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            detail = response.json().get("detail") if "json" in response.headers.get("content-type", "") else ""
+            raise BotUnavailable(detail or f"HTTP {response.status_code}")
+        return response.json()
+
     async def pause(self, sender_id: str) -> None:
         await self.append_event(sender_id, {"event": "pause"})
 
@@ -92,4 +113,7 @@ def nlu_summary(parse: dict | None) -> dict | None:
             for e in parse.get("entities") or []
         ],
         "sentiment": parse.get("sentiment"),
+        # The FAQ answer chosen, when the intent is the FAQ ("faq/<key>").
+        "faq": (((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {})
+        .get("intent_response_key") if intent.get("name") == "faq" else None,
     }

@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     # Origins (comma-separated) of shop pages that embed the widget; "*" = any.
     widget_origins: str = "*"
 
+    # The admin workspace. data/ seeds the FAQ answers and training examples
+    # into an empty database; from then on the database is their record.
+    seed_data_dir: Path = REPO_ROOT / "data"
+    # Training jobs' folders (exported data, logs, the trained model).
+    training_dir: Path = REPO_ROOT / "var" / "training"
+    # Python of Rasa's virtual environment, which runs the training jobs.
+    rasa_python: Path = REPO_ROOT / ".venv" / "rasa" / "bin" / "python"
+    # The model `make train` built: version v1 of a database without versions.
+    initial_model: Path = REPO_ROOT / "models" / "current.tar.gz"
+
     # Agents. The first admin is created on an empty database.
     admin_username: str = "admin"
     admin_password: str = "admin123"

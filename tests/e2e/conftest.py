@@ -7,11 +7,16 @@ import subprocess
 import time
 import urllib.request
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import httpx
 import psutil
 import pytest
+from playwright.sync_api import sync_playwright
 
 from handoff.shop.seed import DEMO_WECHAT_APP_ID
+from tests.e2e.pages import CHROMIUM_ARGS, shop_page
 from tests.support.servers import DESK_VENV, ROOT, SERVICE_TOKEN, desk_env, free_port
 from tests.support.wechat_standin import WechatStandin, new_account
 
@@ -118,3 +123,33 @@ class Chat:
 @pytest.fixture
 def chat(stack, request):
     return lambda customer_id=None: Chat(stack, f"e2e-{request.node.name[:40]}", customer_id)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def shop_site(stack):
+    """A shop's own web server (another origin than the desk) with the widget on its page."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the standard library's name
+            body = shop_page(stack.desk, self.path.strip("/").split("?")[0] or "C001").encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()

@@ -8,86 +8,13 @@ way a shop uses it. A screenshot of the console is kept in var/artifacts/.
 """
 
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from handoff.conversations.service import sign_customer
-from tests.support.servers import ROOT
+from tests.e2e.pages import ARTIFACTS, login, messages, open_widget, say
 from tests.support.wechat_standin import desk_client, message_xml
-
-ARTIFACTS = ROOT / "var" / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def shop_page(desk: str, customer_id: str) -> str:
-    signature = sign_customer("dev-shop-secret", customer_id)
-    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>某店铺</title></head>
-<body><h1>某店铺的商品页</h1>
-<script src="{desk}/widget.js"></script>
-<script>ShopChat.init({{deskUrl: "{desk}", customerId: "{customer_id}", signature: "{signature}"}});</script>
-</body></html>"""
-
-
-@pytest.fixture(scope="module")
-def shop_site(stack):
-    """A shop's own web server (another origin than the desk) with the widget on its page."""
-
-    class Page(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the standard library's name
-            body = shop_page(stack.desk, self.path.strip("/").split("?")[0] or "C001").encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-def open_widget(page: Page, shop_site: str, customer_id: str) -> str:
-    """The shop's page with the widget; returns the conversation id it opened."""
-    with page.expect_response(lambda r: r.url.endswith("/api/chat/conversations")
-                              and r.request.method == "POST") as opened:
-        page.goto(f"{shop_site}/{customer_id}")
-        page.get_by_test_id("chat-launcher").click()
-    return opened.value.json()["id"]
-
-
-def say(page: Page, text: str) -> None:
-    box = page.get_by_test_id("chat-input")
-    box.fill(text)
-    page.get_by_test_id("chat-send").click()
-
-
-def messages(page: Page, role: str):
-    return page.locator(f'[data-testid="chat-message"][data-role="{role}"]')
-
-
-def login(page: Page, desk: str, username: str, password: str) -> None:
-    page.goto(f"{desk}/console")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(password)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("reports-link")).to_be_visible(timeout=15_000)
-
 
 def test_customer_agent_and_bot_loop(browser, stack, shop_site):
     customer = browser.new_context(viewport={"width": 420, "height": 760}).new_page()

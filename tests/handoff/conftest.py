@@ -27,6 +27,8 @@ def settings(tmp_path) -> Settings:
         business_hours="00:00-24:00",
         maintenance_seconds=0.2,
         seed_demo_reports=False,  # tests/handoff/test_reports.py seeds them where it wants them
+        training_dir=tmp_path / "training",
+        initial_model=tmp_path / "no-model.tar.gz",  # no model version unless a test makes one
     )
 
 
@@ -66,6 +68,12 @@ class Staff:
 
     def put(self, url: str, json: dict):
         return self.client.put(url, json=json, headers=self.cookie)
+
+    def patch(self, url: str, json: dict):
+        return self.client.patch(url, json=json, headers=self.cookie)
+
+    def delete(self, url: str):
+        return self.client.delete(url, headers=self.cookie)
 
     def presence(self, value: str) -> None:
         assert self.put("/api/agents/me/presence", {"presence": value}).status_code == 200

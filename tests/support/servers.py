@@ -66,6 +66,7 @@ def desk_env(tmp: Path, **extra: str) -> dict[str, str]:
     env.update(
         DESK_DATABASE_URL=f"sqlite:///{tmp / 'desk.db'}",
         DESK_EMBEDDED_REDIS_DIR=str(tmp / "redis"),
+        DESK_TRAINING_DIR=str(tmp / "training"),
         DESK_SERVICE_TOKEN=SERVICE_TOKEN,
         # Tests run at any hour; after-hours behaviour has its own tests.
         DESK_BUSINESS_HOURS="00:00-24:00",

@@ -7,23 +7,7 @@
   let agents = [];
 
   const $ = (id) => document.getElementById(id);
-  function el(tag, text, cls) {
-    const node = document.createElement(tag);
-    if (text !== undefined) node.textContent = text;
-    if (cls) node.className = cls;
-    return node;
-  }
-  async function api(method, url, body) {
-    const res = await fetch(url, {
-      method, credentials: "same-origin",
-      headers: body ? { "Content-Type": "application/json" } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (res.status === 401) { location.href = "/console"; throw new Error("请先登录"); }
-    const data = res.status === 204 ? null : await res.json().catch(() => null);
-    if (!res.ok) throw new Error((data && data.detail) || "请求失败（" + res.status + "）");
-    return data;
-  }
+  const { el, api } = window.desk;
   function say(text, ok) { const m = $("message"); m.textContent = text; m.className = ok ? "ok" : "error"; }
 
   function renderSkills(selected) {

@@ -77,6 +77,7 @@
     $("app").hidden = false;
     $("me-name").textContent = S.me.display_name + "（" + (ROLE[S.me.role] || S.me.role) + "）";
     $("admin-link").hidden = S.me.role !== "admin";
+    $("workspace-link").hidden = S.me.role === "agent";
     $("presence").value = S.me.presence;
     S.groups = await api("GET", "/api/console/groups");
     S.agents = S.me.role === "agent" ? [] : await api("GET", "/api/agents").catch(() => []);

@@ -1,0 +1,45 @@
+"""Helpers of the browser tests: the shop's page with the widget, the widget, the console."""
+
+from playwright.sync_api import Page, expect
+
+from handoff.conversations.service import sign_customer
+from tests.support.servers import ROOT
+
+ARTIFACTS = ROOT / "var" / "artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def shop_page(desk: str, customer_id: str) -> str:
+    signature = sign_customer("dev-shop-secret", customer_id)
+    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>某店铺</title></head>
+<body><h1>某店铺的商品页</h1>
+<script src="{desk}/widget.js"></script>
+<script>ShopChat.init({{deskUrl: "{desk}", customerId: "{customer_id}", signature: "{signature}"}});</script>
+</body></html>"""
+
+
+def open_widget(page: Page, shop_site: str, customer_id: str) -> str:
+    """The shop's page with the widget; returns the conversation id it opened."""
+    with page.expect_response(lambda r: r.url.endswith("/api/chat/conversations")
+                              and r.request.method == "POST") as opened:
+        page.goto(f"{shop_site}/{customer_id}")
+        page.get_by_test_id("chat-launcher").click()
+    return opened.value.json()["id"]
+
+
+def say(page: Page, text: str) -> None:
+    box = page.get_by_test_id("chat-input")
+    box.fill(text)
+    page.get_by_test_id("chat-send").click()
+
+
+def messages(page: Page, role: str):
+    return page.locator(f'[data-testid="chat-message"][data-role="{role}"]')
+
+
+def login(page: Page, desk: str, username: str, password: str) -> None:
+    page.goto(f"{desk}/console")
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("reports-link")).to_be_visible(timeout=15_000)
