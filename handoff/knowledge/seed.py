@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handoff.knowledge.models import Example, FaqAnswer, Revision
@@ -60,14 +61,18 @@ def seed_if_empty(db: Session, data_dir: Path, now: datetime) -> bool:
     """Loads data/ into the database unless it already holds examples. True when it did."""
     if db.scalar(select(func.count()).select_from(Example)):
         return False
-    for key, answer in read_faq_responses(data_dir / "responses" / "faq.yml").items():
-        db.add(FaqAnswer(key=key, title=FAQ_TITLES.get(key, key), text=answer["text"],
-                         buttons=answer["buttons"], version=1, updated_at=now, updated_by="初始数据"))
-    rows = {(intent, text): {"intent": intent, "text": text, "plain": plain(text), "source": "seed",
-                             "holdout": False, "created_at": now, "created_by": "初始数据"}
-            for intent, text in read_examples(data_dir / "nlu")}
-    db.execute(insert(Example), list(rows.values()))  # one statement for a few thousand rows
-    if db.get(Revision, 1) is None:
-        db.add(Revision(id=1, revision=0, changed_at=now))
-    db.commit()
+    try:
+        for key, answer in read_faq_responses(data_dir / "responses" / "faq.yml").items():
+            db.add(FaqAnswer(key=key, title=FAQ_TITLES.get(key, key), text=answer["text"],
+                             buttons=answer["buttons"], version=1, updated_at=now, updated_by="初始数据"))
+        rows = {(intent, text): {"intent": intent, "text": text, "plain": plain(text), "source": "seed",
+                                 "holdout": False, "created_at": now, "created_by": "初始数据"}
+                for intent, text in read_examples(data_dir / "nlu")}
+        db.execute(insert(Example), list(rows.values()))  # one statement for a few thousand rows
+        if db.get(Revision, 1) is None:
+            db.add(Revision(id=1, revision=0, changed_at=now))
+        db.commit()
+    except IntegrityError:  # another desk process seeded at the same moment (unique FAQ keys)
+        db.rollback()
+        return False
     return True
