@@ -69,7 +69,7 @@ async def preview(body: PreviewIn, request: Request):
         if intent == "faq":
             selected = ((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {}
             faq_key = (selected.get("intent_response_key") or "").removeprefix("faq/") or None
-        answer = titles and faq_key in titles and service.answer(db, faq_key)["text"] or None
+        answer = service.answer(db, faq_key)["text"] if faq_key in titles else None
         ranking = [{"intent": r.get("name"), "label": intent_label(r.get("name") or "", titles),
                     "confidence": round(float(r.get("confidence") or 0), 4)}
                    for r in (parse.get("intent_ranking") or [])[:5]]
