@@ -24,5 +24,8 @@ def test_nlu_summary_keeps_intent_confidence_entities_and_sentiment():
              "sentiment": {"label": "neutral", "score": 0.9}, "text": "..."}
     assert nlu_summary(parse) == {"intent": "track_order", "confidence": 0.9877,
                                   "entities": [{"entity": "order_id", "value": "DD260001000001"}],
-                                  "sentiment": {"label": "neutral", "score": 0.9}}
+                                  "sentiment": {"label": "neutral", "score": 0.9}, "faq": None}
+    faq = {"intent": {"name": "faq", "confidence": 0.9},
+           "response_selector": {"faq": {"response": {"intent_response_key": "faq/invoice"}}}}
+    assert nlu_summary(faq)["faq"] == "faq/invoice"
     assert nlu_summary({}) is None and nlu_summary(None) is None
