@@ -166,8 +166,7 @@ def delete_faq(db: Session, *, key: str, actor: Agent, now: datetime) -> None:
 
 def answer(db: Session, key: str) -> dict:
     """What the bot says for ``faq/<key>`` now (the action asks on every FAQ turn)."""
-    found = get_faq(db, key)
-    return {"key": found.key, "title": found.title, "text": found.text, "buttons": found.buttons or []}
+    return {"key": key, **_faq_view(get_faq(db, key))}
 
 
 # --- intents and examples ---------------------------------------------------------

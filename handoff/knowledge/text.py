@@ -9,13 +9,16 @@ from handoff.knowledge.labels import ENTITY_LABELS
 ANNOTATION = re.compile(r"\[([^\[\]]+)\]\(([a-z_]+)\)")
 # The formats the RegexEntityExtractor knows (data/nlu/entities.yml); an
 # annotation must match them, or the extractor and the data disagree.
+ORDER_ID_FORMAT = r"[DdＤｄ]{2}\d{12}"
+PHONE_FORMAT = r"1[3-9]\d{9}"
 ENTITY_PATTERNS = {
-    "order_id": re.compile(r"[DdＤｄ]{2}\d{12}"),
-    "phone": re.compile(r"1[3-9]\d{9}"),
+    "order_id": re.compile(ORDER_ID_FORMAT),
+    "phone": re.compile(PHONE_FORMAT),
     "region": re.compile(r"\S{2,12}"),
 }
-ORDER_ID = re.compile(r"(?<![A-Za-z0-9])[DdＤｄ]{2}\d{12}(?!\d)")
-PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# The same formats inside running text.
+ORDER_ID = re.compile(rf"(?<![A-Za-z0-9]){ORDER_ID_FORMAT}(?!\d)")
+PHONE = re.compile(rf"(?<!\d){PHONE_FORMAT}(?!\d)")
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
