@@ -30,6 +30,8 @@ from handoff.core.errors import DeskError, describe_validation_error
 from handoff.core.realtime import Hub
 from handoff.core.redis import connect_async_redis, connect_redis
 from handoff.core.settings import Settings, get_settings
+from handoff.inbox import routes as inbox_routes
+from handoff.inbox import service as inbox
 from handoff.knowledge import routes as knowledge_routes
 from handoff.knowledge import seed as knowledge_seed
 from handoff.knowledge import service as knowledge
@@ -39,7 +41,7 @@ from handoff.reports import routes as report_routes
 from handoff.reports.demo import seed_demo_reports, start_of_today
 from handoff.shop import routes as shop_routes
 from handoff.shop.catalog import load_catalog
-from handoff.shop.policy import load_policy
+from handoff.shop import rules as shop_rules
 from handoff.shop.seed import seed_if_empty
 from handoff.survey import routes as survey_routes
 from handoff.survey import service as survey
@@ -57,8 +59,11 @@ logger = logging.getLogger(__name__)
 
 def _maintain(desk: Desk, reconcile: bool) -> None:
     with desk.session() as db:
+        if shop_rules.version(db) != desk.policy_version:  # saved by another desk process
+            desk.policy, desk.policy_version = shop_rules.current(db, desk.settings.shop_policy_file)
         if reconcile:
             queue.reconcile(desk, db)
+            inbox.collect(db)  # the inbox page then has little left to read
         queue.flag_sla_breaches(desk, db, utcnow())
         away_without_console(db, desk.redis)
         for conv, said in survey.close_idle(desk, db, utcnow()):
@@ -88,13 +93,14 @@ async def lifespan(app: FastAPI):
     create_schema(engine)
     app.state.engine = engine
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
-    app.state.policy = load_policy(settings.shop_policy_file)
     app.state.catalog = load_catalog(settings.shop_catalog_file)
     app.state.redis, embedded_redis = connect_redis(settings)
     hub = Hub(connect_async_redis(settings, embedded_redis))
+    with app.state.session_factory() as db:
+        policy, policy_version = shop_rules.current(db, settings.shop_policy_file)
     desk = Desk(settings=settings, session_factory=app.state.session_factory, redis=app.state.redis,
-                policy=app.state.policy, bot=BotClient(settings.rasa_urls, settings.bot_timeout_seconds),
-                hub=hub)
+                policy=policy, policy_version=policy_version,
+                bot=BotClient(settings.rasa_urls, settings.bot_timeout_seconds), hub=hub)
     if settings.wechat_accounts:
         desk.wechat = WechatApi(settings.wechat_api_base, desk.redis)
     app.state.desk = desk
@@ -165,7 +171,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    chat_routes.router, chat_ws.router, console_routes.router, console_routes.pages,
                    console_ws.router, survey_routes.router, report_routes.router, report_routes.pages,
                    web_routes.router, web_routes.demo, wechat_routes.router, knowledge_routes.router,
-                   knowledge_routes.live, training_routes.router, audit_routes.router):
+                   knowledge_routes.live, training_routes.router, audit_routes.router, shop_routes.admin,
+                   inbox_routes.router, inbox_routes.flags):
         app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=console_routes.STATIC, check_dir=False),
               name="console-static")

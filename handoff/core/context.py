@@ -24,11 +24,13 @@ class Desk:
     settings: Settings
     session_factory: sessionmaker
     redis: Redis
+    # The shop's rules in force (policy.yml or the admin's edits) and their version.
     policy: Policy
     bot: "BotClient"
     hub: "Hub"
     # WeChat's API client; None when no official account is configured.
     wechat: "WechatApi | None" = None
+    policy_version: int = 0
 
     def session(self) -> Session:
         return self.session_factory()

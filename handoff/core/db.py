@@ -31,6 +31,7 @@ def create_schema(engine: Engine) -> None:
     # Import every domain's models so that their tables are registered.
     from handoff.agents import models as _agents  # noqa: F401
     from handoff.audit import models as _audit  # noqa: F401
+    from handoff.inbox import models as _inbox  # noqa: F401
     from handoff.knowledge import models as _knowledge  # noqa: F401
     from handoff.training import models as _training  # noqa: F401
     from handoff.conversations import models as _conversations  # noqa: F401

@@ -106,7 +106,7 @@ def status(desk: Desk, db: Session, conv: Conversation, now: datetime | None = N
         slots = sum(a.capacity for a in agents) or 1
         # Each place ahead of us waits for one chat to end somewhere in the group.
         eta = max(30, int(pos * handle_seconds(desk, db) / slots))
-        open_now = hours.is_open(desk.settings, now)
+        open_now = hours.is_open(desk.settings, desk.policy, now)
         return QueueStatus(state=conv.state.value, offer_ticket=not agents or not open_now,
                            queue=QueueInfo(position=pos, eta_seconds=eta, group=conv.group,
                                            group_name=GROUPS[conv.group], agents_online=len(agents),
@@ -135,8 +135,8 @@ def _handoff_out(desk: Desk, db: Session, req: HandoffRequest, conv: Conversatio
         position=st.queue.position if st.queue else None,
         eta_seconds=st.queue.eta_seconds if st.queue else None,
         agents_online=len(online_agents(db, conv.group or group_for_topic(req.topic.value))),
-        open_now=hours.is_open(desk.settings, utcnow()),
-        business_hours=hours.describe(desk.settings),
+        open_now=hours.is_open(desk.settings, desk.policy, utcnow()),
+        business_hours=hours.describe(desk.settings, desk.policy),
         agent_name=agent.display_name if agent else None,
     )
 
@@ -155,7 +155,7 @@ def request_handoff(desk: Desk, db: Session, body: HandoffCreate, now: datetime,
             return _handoff_out(desk, db, current, conv)
     customer_id = conv.customer_id or body.customer_id
     tier = customer_tier(desk, db, customer_id, now)
-    open_now = hours.is_open(desk.settings, now)
+    open_now = hours.is_open(desk.settings, desk.policy, now)
     group = group_for_topic(body.topic.value)
     request = HandoffRequest(
         conversation_id=conv.id, sender_id=body.sender_id, customer_id=customer_id,

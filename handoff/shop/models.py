@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from handoff.core.db import Base
@@ -169,3 +169,17 @@ class WechatBinding(Base):
     openid: Mapped[str] = mapped_column(String(64), primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("shop_customers.id"), index=True)
     created_at: Mapped[datetime]
+
+
+class ShopRules(Base):
+    """The shop's rules as edited in the admin workspace (one row); absent: policy.yml as shipped."""
+
+    __tablename__ = "shop_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rules: Mapped[dict] = mapped_column(JSON)
+    # Incremented on every save: a save based on an older version is refused (409),
+    # and every desk process reloads the rules when it sees a new one.
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))

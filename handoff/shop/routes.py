@@ -6,10 +6,12 @@ Thin: each route checks the service token, then calls one service function.
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from handoff.agents.deps import current_admin, current_supervisor
+from handoff.agents.models import Agent
 from handoff.core.auth import require_service_token
 from handoff.core.clock import utcnow
 from handoff.core.deps import get_db
-from handoff.shop import schemas, service
+from handoff.shop import rules, schemas, service
 from handoff.shop.catalog import Catalog
 from handoff.shop.policy import Policy
 
@@ -17,7 +19,8 @@ router = APIRouter(prefix="/api/shop", tags=["shop"], dependencies=[Depends(requ
 
 
 def get_policy(request: Request) -> Policy:
-    return request.app.state.policy
+    """The rules in force (policy.yml, or the admin's saved edits)."""
+    return request.app.state.desk.policy
 
 
 @router.get("/customers/by-phone/{phone}", response_model=schemas.CustomerProfile)
@@ -106,3 +109,28 @@ def catalog(request: Request):
 @router.put("/wechat-bindings", status_code=204)
 def bind_wechat(body: schemas.WechatBindingIn, db: Session = Depends(get_db)):
     service.bind_wechat(db, body.app_id, body.openid, body.customer_id, utcnow())
+
+
+admin = APIRouter(prefix="/api/admin/rules", tags=["admin: shop rules"])
+
+
+@admin.get("", response_model=schemas.RulesOut, dependencies=[Depends(current_supervisor)])
+def shop_rules(request: Request, db: Session = Depends(get_db)):
+    """The rules in force, for the rules form (supervisors may look, admins edit)."""
+    settings = request.app.state.settings
+    row = rules.stored(db)
+    policy, version = rules.current(db, settings.shop_policy_file)
+    return {"rules": policy, "version": version, "updated_at": row.updated_at if row else None,
+            "updated_by": row.updated_by if row else "", "default_business_hours": settings.business_hours,
+            "default_business_days": [int(d) for d in settings.business_days.split(",") if d.strip()]}
+
+
+@admin.put("", response_model=schemas.RulesOut)
+def save_shop_rules(body: schemas.RulesIn, request: Request, actor: Agent = Depends(current_admin),
+                    db: Session = Depends(get_db)):
+    """Saves the rules; they take effect at once in this desk process, within seconds in the others."""
+    desk = request.app.state.desk
+    version = rules.save(db, rules=body.rules, expected_version=body.version,
+                         policy_file=desk.settings.shop_policy_file, actor=actor, now=utcnow())
+    desk.policy, desk.policy_version = body.rules, version
+    return shop_rules(request, db)

@@ -3,6 +3,7 @@
 from pydantic import BaseModel, ConfigDict, Field
 
 from handoff.core.clock import UtcDatetime
+from handoff.shop.policy import Policy
 
 
 class TierInfo(BaseModel):
@@ -132,3 +133,19 @@ class WechatBindingIn(BaseModel):
     app_id: str = Field(min_length=1, max_length=32)
     openid: str = Field(min_length=1, max_length=64)
     customer_id: str = Field(min_length=1, max_length=16)
+
+
+class RulesIn(BaseModel):
+    rules: Policy
+    # The version the form was loaded with (0: never edited): a later save by someone else wins 409.
+    version: int = Field(ge=0)
+
+
+class RulesOut(BaseModel):
+    rules: Policy
+    version: int
+    updated_at: UtcDatetime | None
+    updated_by: str
+    # What applies when the rules name no service hours (the desk's settings).
+    default_business_hours: str
+    default_business_days: list[int]

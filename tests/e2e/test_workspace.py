@@ -1,9 +1,11 @@
 """The admin workspace end to end, in a real browser on the running product.
 
-An admin edits an FAQ answer and the customer gets the new text at once;
-creates a new FAQ answer with its questions, retrains with the progress bar
-on the page, compares the new model with the live one, activates it, and the
-customer's question (in words the admin never typed) gets the new answer
+A customer asks something the bot does not know and says the answer was
+wrong; an agent flags the message in the console. An admin edits an FAQ
+answer and the customer gets the new text at once; creates a new FAQ answer
+with its questions, adds the customer's message from the inbox (待优化问题),
+retrains with the progress bar on the page, compares the new model with the
+live one, activates it, and the customer's same message gets the new answer
 through the widget. Then a rollback. During activation and rollback a client
 sends a message every 100 ms: every message is answered by the bot, none is
 lost, no 5xx; the longest reply is printed.
@@ -80,11 +82,37 @@ def accept_dialogs(page: Page) -> None:
     page.on("dialog", lambda dialog: dialog.accept())
 
 
+def rules_and_inbox_screens(admin: Page) -> None:
+    """The other two tabs, on a desktop and a phone."""
+    admin.locator('#tabs button[data-tab="rules"]').click()
+    expect(admin.locator("#rules-form fieldset").first).to_be_visible(timeout=10_000)
+    admin.screenshot(path=str(ARTIFACTS / "workspace-rules.png"), full_page=True)
+
+
 def test_the_shop_teaches_its_bot_end_to_end(browser, stack, shop_site):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # A question the bot does not know, and the customer saying so.
+    asked = "旧的手机能折价换台新手机吗"
+    customer = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    conv_id = open_widget(customer, shop_site, "C002")
+    expect(messages(customer, "bot").first).to_be_visible(timeout=30_000)  # the welcome
+    for text in (asked, "不是这个 答非所问"):
+        before = messages(customer, "bot").count()
+        say(customer, text)
+        expect(messages(customer, "bot")).not_to_have_count(before, timeout=30_000)
+
     admin = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
     accept_dialogs(admin)
     login(admin, stack.desk, "admin", "admin123")
+    # An agent's "机器人理解错了" in the console (here the admin, who may open any conversation).
+    admin.goto(f"{stack.desk}/console?conversation={conv_id}")
+    first = admin.locator('[data-testid="console-message"][data-role="customer"]').first
+    expect(first).to_contain_text(asked, timeout=15_000)
+    first.get_by_test_id("flag-message").click()
+    first.get_by_test_id("flag-intent").select_option(label="商品咨询")
+    first.get_by_test_id("flag-submit").click()
+    expect(first).to_contain_text("已提交给管理员", timeout=10_000)
+    admin.goto(f"{stack.desk}/console")
     admin.get_by_test_id("workspace-link").click()
     expect(admin.locator("#faq-list li").first).to_be_visible(timeout=15_000)
 
@@ -95,8 +123,6 @@ def test_the_shop_teaches_its_bot_end_to_end(browser, stack, shop_site):
     admin.get_by_test_id("faq-text").fill(new_text)
     admin.get_by_test_id("faq-save").click()
     expect(admin.locator("#notice")).to_contain_text("已保存", timeout=10_000)
-    customer = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    open_widget(customer, shop_site, "C002")
     say(customer, "运费险怎么理赔啊")
     expect(messages(customer, "bot").last).to_contain_text("72小时内自动退到您的付款账户", timeout=30_000)
 
@@ -111,11 +137,21 @@ def test_the_shop_teaches_its_bot_end_to_end(browser, stack, shop_site):
         admin.locator("#faq-example").fill(question)
         admin.locator("#faq-example-add").click()
         expect(admin.locator("#faq-examples li", has_text=question)).to_be_visible(timeout=10_000)
-    asked = "旧的手机能折价换台新手机吗"
     before = httpx.post(f"{stack.rasa}/model/parse", json={"text": asked}, timeout=10).json()
     assert before["intent"]["name"] != "faq" or "faq_" not in str(before.get("response_selector"))
 
-    # 3. Retrain: the progress bar moves on the page; the comparison follows.
+    # 3. The customer's own message, from the inbox, to the new answer.
+    admin.locator('#tabs button[data-tab="inbox"]').click()
+    group = admin.get_by_test_id("inbox-group").filter(has_text=asked)
+    expect(group).to_contain_text("顾客说答错了", timeout=15_000)
+    expect(group).to_contain_text("客服建议：商品咨询")
+    admin.screenshot(path=str(ARTIFACTS / "workspace-inbox.png"), full_page=True)
+    group.get_by_test_id("inbox-intent").select_option(label="常见问题：以旧换新")
+    group.get_by_test_id("inbox-teach").click()
+    expect(admin.locator("#notice")).to_contain_text("已加入 1 条", timeout=10_000)
+    expect(group).to_have_count(0)
+
+    # 4. Retrain: the progress bar moves on the page; the comparison follows.
     admin.locator('#tabs button[data-tab="models"]').click()
     expect(admin.locator("#model-status")).to_contain_text("需要重新训练", timeout=10_000)
     started = time.monotonic()
@@ -133,7 +169,7 @@ def test_the_shop_teaches_its_bot_end_to_end(browser, stack, shop_site):
     new_version = admin.locator("#versions tr").first.get_attribute("data-version")
     assert new_version != "v1"
 
-    # 4. Activate under load: every message answered, nothing lost.
+    # 5. Activate under load: every message answered, nothing lost.
     with SteadyClient(stack.desk) as load:
         admin.get_by_test_id(f"activate-{new_version}").click()
         expect(admin.locator(f'#versions tr[data-version="{new_version}"]')).to_contain_text("线上", timeout=120_000)
@@ -143,7 +179,7 @@ def test_the_shop_teaches_its_bot_end_to_end(browser, stack, shop_site):
     expect(messages(customer, "bot").last).to_contain_text("最高抵扣新机价格的30%", timeout=30_000)
     customer.screenshot(path=str(ARTIFACTS / "widget-new-faq-phone.png"))
 
-    # 5. Roll back the same way (the rest of the suite expects the shipped model).
+    # 6. Roll back the same way (the rest of the suite expects the shipped model).
     with SteadyClient(stack.desk) as load:
         admin.get_by_test_id("activate-v1").click()
         expect(admin.locator('#versions tr[data-version="v1"]')).to_contain_text("线上", timeout=120_000)
@@ -159,6 +195,9 @@ def test_the_shop_teaches_its_bot_end_to_end(browser, stack, shop_site):
     log = " ".join(rows.all_inner_texts())
     for word in ("启用", "训练", "新增", "修改"):
         assert word in log
+    rules_and_inbox_screens(admin)
     admin.set_viewport_size({"width": 390, "height": 844})
     admin.locator('#tabs button[data-tab="faq"]').click()
     admin.screenshot(path=str(ARTIFACTS / "workspace-phone.png"))
+    admin.locator('#tabs button[data-tab="rules"]').click()
+    admin.screenshot(path=str(ARTIFACTS / "workspace-rules-phone.png"))

@@ -11,7 +11,7 @@ from handoff.shop.seed import seed_if_empty
 def test_demo_shop_covers_customers_tiers_and_every_order_state(client, db):
     customers = db.scalars(select(Customer)).all()
     assert len(customers) >= 20
-    policy = client.app.state.policy
+    policy = client.app.state.desk.policy
     tiers = Counter(service.customer_profile(db, policy, c.id, utcnow()).tier.name for c in customers)
     assert set(tiers) == {t.name for t in policy.tiers}
     assert min(tiers.values()) >= 5

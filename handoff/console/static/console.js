@@ -80,6 +80,7 @@
     $("workspace-link").hidden = S.me.role === "agent";
     $("presence").value = S.me.presence;
     S.groups = await api("GET", "/api/console/groups");
+    await loadIntents().catch(() => null);  // Chinese intent names; the raw name if this fails
     S.agents = S.me.role === "agent" ? [] : await api("GET", "/api/agents").catch(() => []);
     await Promise.all([loadQueue(), loadMine(), loadTickets(), loadStats(), loadCanned()]);
     renderLoad();
@@ -270,7 +271,11 @@
     node.dataset.role = m.role;
     node.dataset.id = m.id;
     node.append(el("div", who + " " + time(m.created_at), "who"), el("div", m.text, "bubble"));
-    if (m.role === "customer") node.append(nluLine(m.nlu));
+    if (m.role === "customer") {
+      const line = nluLine(m.nlu, m.id);
+      if (m.nlu && m.nlu.intent) line.append(" ", flagControl(m.id));
+      node.append(line);
+    }
     if (m.delivery && m.delivery.status !== "sent") {
       // The customer's channel (WeChat) did not take it: say so, never fail silently.
       node.classList.add("undelivered");
@@ -284,10 +289,44 @@
     }
     return node;
   }
-  function nluLine(nlu) {
+  // Chinese names of the intents (GET /api/console/intents), loaded once.
+  let intentNames = null;
+  async function loadIntents() {
+    if (!intentNames) intentNames = await api("GET", "/api/console/intents");
+    return intentNames;
+  }
+  function intentName(name) {
+    const found = (intentNames || []).find((i) => i.name === name);
+    return found ? found.label : name;
+  }
+  // "机器人理解错了": the message goes to the admins' inbox with the intent it should have had.
+  function flagControl(messageId) {
+    const box = el("span", null, "flag");
+    const open = el("button", "机器人理解错了", "link small");
+    open.setAttribute("data-testid", "flag-message");
+    open.onclick = async () => {
+      const choose = el("select");
+      choose.setAttribute("data-testid", "flag-intent");
+      choose.append(new Option("应该理解为…", ""));
+      for (const i of await loadIntents()) choose.append(new Option(i.label, i.name));
+      const send = el("button", "提交", "small");
+      send.setAttribute("data-testid", "flag-submit");
+      send.onclick = async () => {
+        if (!choose.value) return;
+        try {
+          await api("POST", "/api/console/messages/" + messageId + "/flag", { intent: choose.value });
+          box.replaceChildren(el("span", "已提交给管理员：应为“" + intentName(choose.value) + "”", "muted"));
+        } catch (err) { toast(err.message); }
+      };
+      box.replaceChildren(choose, send);
+    };
+    box.append(open);
+    return box;
+  }
+  function nluLine(nlu, messageId) {
     const line = el("div", null, "nlu");
     if (!nlu || !nlu.intent) { line.textContent = nlu && nlu.error ? "机器人未能解析" : ""; return line; }
-    line.append(el("span", "意图 " + nlu.intent + " " + Number(nlu.confidence).toFixed(2)));
+    line.append(el("span", "意图 " + intentName(nlu.faq || nlu.intent) + " " + Number(nlu.confidence).toFixed(2)));
     (nlu.entities || []).forEach((e) => line.append(el("span", " · " + e.entity + "=" + e.value)));
     if (nlu.sentiment && nlu.sentiment.label) {
       line.append(el("span", (SENTI[nlu.sentiment.label] || nlu.sentiment.label) + " " + Number(nlu.sentiment.score || 0).toFixed(2),

@@ -17,6 +17,7 @@
   function notice(text, kind) {
     const box = el("div", text, kind || "");
     $("notice").append(box);
+    while ($("notice").children.length > 3) $("notice").firstChild.remove();  // the latest three
     setTimeout(() => box.remove(), kind === "error" ? 8000 : 5000);
   }
   function warnAll(list) { for (const w of list || []) notice(w, "warn"); }
@@ -30,6 +31,8 @@
     if (tab === "faq") loadFaq();
     if (tab === "examples") loadIntents();
     if (tab === "models") loadModels();
+    if (tab === "rules") window.shopRules.load(me, notice).catch(failed);
+    if (tab === "inbox") window.shopInbox.load(notice).catch(failed);
     if (tab === "audit") { auditBefore = null; $("audit").replaceChildren(); loadAudit(); }
     history.replaceState(null, "", "#" + tab);
   }
@@ -351,7 +354,7 @@
     $("cancel").onclick = cancelJob;
     $("audit-more").onclick = loadAudit;
     const tab = (location.hash || "#faq").slice(1);
-    show(["faq", "examples", "models", "audit"].includes(tab) ? tab : "faq");
+    show(["inbox", "faq", "examples", "models", "rules", "audit"].includes(tab) ? tab : "faq");
   }
   start();
 })();
