@@ -34,6 +34,7 @@ from handoff.inbox import embeddings
 from handoff.inbox.models import InboxItem, InboxScan
 from handoff.knowledge import service as knowledge
 from handoff.knowledge.labels import intent_label
+from handoff.knowledge.service import Invalid
 from handoff.knowledge.schemas import ExampleIn, FaqCreate
 from handoff.knowledge.models import Example
 from handoff.knowledge.text import mask, plain
@@ -51,10 +52,6 @@ BATCH = 2000
 REASON_LABELS = {"fallback": "没听懂", "out_of_scope": "超出范围", "low_confidence": "把握不大",
                  "corrected": "顾客说答错了", "handoff": "没听懂后转人工", "low_rating": "差评会话",
                  "flagged": "客服标记理解错"}
-
-
-class Invalid(DeskError):
-    status_code = 422
 
 
 def _scan(db: Session) -> InboxScan:
