@@ -39,7 +39,10 @@ def test_customer_agent_and_bot_loop(browser, stack, shop_site):
     expect(panel).to_contain_text("DD260002000001")  # a recent order, with its status
     transcript = agent.locator('[data-testid="console-message"][data-role="customer"]')
     expect(transcript.first).to_contain_text("我的快递到哪了")
-    expect(agent.locator('[data-testid="console-message"]').filter(has_text="track_order").first).to_be_visible()
+    # What the bot understood, in Chinese (意图 查询物流 0.99), not the intent's code name.
+    understood = agent.locator('[data-testid="console-message"]').filter(has_text="意图 查询物流").first
+    expect(understood).to_be_visible()
+    expect(understood).not_to_contain_text("track_order")
 
     agent.get_by_test_id("reply-input").fill("您好，我是小美，马上为您查询")
     agent.get_by_test_id("reply-send").click()
