@@ -9,6 +9,7 @@ way a shop uses it. A screenshot of the console is kept in var/artifacts/.
 
 import re
 import time
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -193,6 +194,8 @@ def test_a_customer_answers_the_survey_in_the_widget_and_the_dashboard_shows_it(
     dashboard = agent
     dashboard.goto(f"{stack.desk}/console/reports")
     expect(dashboard.get_by_test_id("kpi-csat")).to_be_visible(timeout=15_000)
+    # The page has loaded its first figures (and set up its filters) before we touch them.
+    expect(dashboard.locator("body[data-loaded='1']")).to_have_count(1, timeout=15_000)
     assert todays_responses(dashboard, stack.desk) == before + 1
     # Today only: the answer just given is in the figures and the charts are drawn.
     today = dashboard.evaluate("fetch('/api/reports/satisfaction').then(r => r.json()).then(r => r.end)")
@@ -202,7 +205,7 @@ def test_a_customer_answers_the_survey_in_the_widget_and_the_dashboard_shows_it(
     expect(dashboard.get_by_test_id("kpi-csat")).to_contain_text("份评价")
     assert dashboard.locator('[data-testid="chart-daily"] canvas').count() == 1
     # The last four weeks again, with the demo data, for the screenshot.
-    four_weeks = dashboard.evaluate("new Date(Date.now() - 27 * 86400000).toISOString().slice(0, 10)")
+    four_weeks = (date.fromisoformat(today) - timedelta(days=27)).isoformat()  # in the shop's time zone
     dashboard.get_by_test_id("start").fill(four_weeks)
     dashboard.get_by_test_id("by").select_option("channel")
     expect(dashboard.get_by_test_id("demo-banner")).to_be_visible(timeout=10_000)

@@ -19,10 +19,11 @@
     return body;
   }
 
-  function isoDate(d) { return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0"); }
 
+  // Empty dates: the API's default range, in the shop's time zone (not the browser's).
   function query() {
-    return "start=" + $("start").value + "&end=" + $("end").value + "&by=" + $("by").value;
+    const dates = ["start", "end"].filter((k) => $(k).value).map((k) => k + "=" + $(k).value);
+    return dates.concat(["by=" + $("by").value]).join("&");
   }
 
   function card(label, value, sub, testid) {
@@ -116,11 +117,17 @@
     $("table-title").textContent = "按" + r.by_name + "明细";
   }
 
+  let latest = 0;  // only the newest request may draw: an older, slower answer is dropped
+
   async function load() {
+    const mine = ++latest;
     $("status").textContent = "加载中…";
     $("status").className = "status";
     try {
       const r = await api("/api/reports/satisfaction?" + query());
+      if (mine !== latest) return;
+      if (!$("start").value) $("start").value = r.start;
+      if (!$("end").value) $("end").value = r.end;
       $("demo-banner").hidden = !r.demo;
       $("scope-note").hidden = r.scope !== "mine";
       renderCards(r.overall);
@@ -130,6 +137,9 @@
       $("status").textContent = "已更新 " + new Date().toLocaleTimeString("zh-CN");
       document.body.dataset.loaded = "1";
     } catch (err) {
+      if (mine !== latest) return;
+      if (!$("start").value) $("start").value = r.start;
+      if (!$("end").value) $("end").value = r.end;
       $("status").textContent = err.message;
       $("status").className = "status error";
     }
@@ -164,10 +174,6 @@
   }
 
   async function start() {
-    const end = new Date();
-    const begin = new Date(end.getTime() - 27 * 86400000);
-    $("start").value = isoDate(begin);
-    $("end").value = isoDate(end);
     try { me = await api("/api/agents/me"); } catch (err) { return; }
     $("who").textContent = me.display_name;
     $("filters").onsubmit = (e) => { e.preventDefault(); load(); };
