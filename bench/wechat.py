@@ -20,7 +20,7 @@ from harness import ROOT, running_stack
 from stack import MESSAGES
 
 sys.path.insert(0, str(ROOT))
-from handoff.conversations.service import sign_customer  # noqa: E402
+from handoff.core.signing import sign_customer  # noqa: E402
 from handoff.shop.seed import DEMO_WECHAT_APP_ID  # noqa: E402
 from tests.support.servers import SERVICE_TOKEN, free_port  # noqa: E402
 from tests.support.wechat_standin import WechatStandin, desk_client, message_xml, new_account  # noqa: E402
@@ -67,7 +67,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help=f"each round sends {len(MESSAGES)} messages")
     args = parser.parse_args()
     msg_ids = iter(range(int(time.time() * 1000), 10**15))
-    with WechatStandin([new_account(DEMO_WECHAT_APP_ID)], free_port()) as standin, \
+    # 兼容模式 (compatible_mode): the one account takes plaintext as well as encrypted POSTs,
+    # so both rounds run on it (an account with an AES key refuses plaintext otherwise).
+    with WechatStandin([new_account(DEMO_WECHAT_APP_ID, compatible_mode=True)], free_port()) as standin, \
             running_stack(**standin.desk_env()) as stack:
         web_round(stack.desk)  # warm-up
         wechat_round(standin, stack.desk, "oWarmUp", False, msg_ids)

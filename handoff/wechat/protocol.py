@@ -39,6 +39,14 @@ class WrongAppId(Exception):
     """The message decrypted, but for another official account."""
 
 
+class StaleTimestamp(Exception):
+    """The signed timestamp is missing, not a number, or too far from the desk's clock."""
+
+
+class EncryptionRequired(Exception):
+    """A plaintext message for an account with an EncodingAESKey (and not in compatible mode)."""
+
+
 def sign(*parts: str) -> str:
     signer = WeChatSigner()
     signer.add_data(*parts)
@@ -47,6 +55,18 @@ def sign(*parts: str) -> str:
 
 def signature_ok(expected_parts: tuple[str, ...], signature: str | None) -> bool:
     return bool(signature) and hmac.compare_digest(sign(*expected_parts).encode(), signature.encode())
+
+
+def check_timestamp(timestamp: str | None, *, max_skew_seconds: float) -> None:
+    """Refuse a request whose timestamp is missing, not a number, or more than ``max_skew_seconds`` off.
+
+    The timestamp is signed with the rest: a request captured and replayed
+    later carries its old one."""
+    if not timestamp or not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
+        raise StaleTimestamp("missing or not a number")
+    skew = int(timestamp) - time.time()
+    if abs(skew) > max_skew_seconds:
+        raise StaleTimestamp(f"{skew:+.0f} s from the desk's clock")
 
 
 def safe_fields(xml: bytes | str) -> dict[str, str]:
@@ -60,8 +80,13 @@ def safe_fields(xml: bytes | str) -> dict[str, str]:
     return {child.tag: (child.text or "") for child in root}
 
 
-def unwrap(account: WechatAccount, body: bytes, params: dict[str, str]) -> BaseMessage:
-    """Check the request's signature, decrypt it in safe mode, and parse the message."""
+def unwrap(account: WechatAccount, body: bytes, params: dict[str, str], *, max_skew_seconds: float) -> BaseMessage:
+    """Check the request's signature and timestamp, decrypt it in safe mode, and parse the message.
+
+    Both 兼容模式 and 安全模式 send ``encrypt_type=aes``, and only the
+    ciphertext is signed: in 兼容模式 the plaintext copy beside it is ignored.
+    A plaintext request (明文模式) for an account with an EncodingAESKey is
+    refused unless the account is marked ``compatible_mode``."""
     timestamp, nonce = params.get("timestamp", ""), params.get("nonce", "")
     if params.get("encrypt_type", "raw") == "aes":
         if not account.encoding_aes_key:
@@ -71,6 +96,7 @@ def unwrap(account: WechatAccount, body: bytes, params: dict[str, str]) -> BaseM
             raise BadRequest("no Encrypt element")
         if not signature_ok((account.token, timestamp, nonce, encrypt), params.get("msg_signature")):
             raise BadSignature()
+        check_timestamp(timestamp, max_skew_seconds=max_skew_seconds)
         try:
             xml = PrpCrypto(_aes_key(account)).decrypt(encrypt, account.app_id)
         except InvalidAppIdException as exc:
@@ -80,6 +106,9 @@ def unwrap(account: WechatAccount, body: bytes, params: dict[str, str]) -> BaseM
     else:
         if not signature_ok((account.token, timestamp, nonce), params.get("signature")):
             raise BadSignature()
+        check_timestamp(timestamp, max_skew_seconds=max_skew_seconds)
+        if account.encoding_aes_key and not account.compatible_mode:
+            raise EncryptionRequired()
         xml = body
     fields = safe_fields(xml)
     if not fields.get("MsgType") or not fields.get("FromUserName"):

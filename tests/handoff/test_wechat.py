@@ -6,6 +6,8 @@ over WeChat is tested in tests/e2e/test_wechat.py.
 """
 
 import itertools
+import json
+import logging
 import time
 from datetime import timedelta
 
@@ -24,22 +26,49 @@ from tests.handoff.conftest import AUTH, Staff
 from tests.support.servers import free_port, poll
 from tests.support.wechat_standin import WechatStandin, cdata, message_xml, new_account, sign
 
-ACCOUNT = new_account(DEMO_WECHAT_APP_ID)
+ACCOUNT = new_account(DEMO_WECHAT_APP_ID)  # 安全模式: has an EncodingAESKey
 OTHER = new_account("wx00000000000other")
+PLAIN = new_account("wx00000000000plain", safe_mode=False)  # 明文模式 only
+COMPAT = new_account("wx0000000000compat", compatible_mode=True)  # has a key, still accepts plaintext
 _ids = itertools.count(int(time.time() * 1000))
 
 
 @pytest.fixture(scope="module")
 def standin():
-    with WechatStandin([ACCOUNT, OTHER], free_port()) as s:
+    with WechatStandin([ACCOUNT, OTHER, PLAIN, COMPAT], free_port()) as s:
         yield s
+
+
+def app_client(settings, standin, **update):
+    update = {"wechat_accounts": [ACCOUNT, PLAIN, COMPAT], "wechat_api_base": standin.url} | update
+    return TestClient(create_app(settings.model_copy(update=update)), headers=AUTH)
 
 
 @pytest.fixture
 def client(settings, standin):
-    settings = settings.model_copy(update={"wechat_accounts": [ACCOUNT], "wechat_api_base": standin.url})
-    with TestClient(create_app(settings), headers=AUTH) as c:
+    with app_client(settings, standin) as c:
         yield c
+
+
+def now(offset: int = 0) -> str:
+    """A timestamp as WeChat signs it: whole seconds, ``offset`` from now."""
+    return str(int(time.time()) + offset)
+
+
+def signed(account=ACCOUNT, timestamp: str | None = None, nonce: str = "n") -> dict:
+    """The query of a plaintext POST (or the GET URL check), signed with the account's token."""
+    timestamp = now() if timestamp is None else timestamp
+    return {"timestamp": timestamp, "nonce": nonce, "signature": sign(account.token, timestamp, nonce)}
+
+
+def safe_mode(account, xml: str, timestamp: str | None = None, app_id: str | None = None) -> tuple[dict, str]:
+    """The query and the body of a safe-mode POST: ``xml`` encrypted (for ``app_id``, by default the account's)."""
+    params = signed(account, timestamp)
+    crypto = WeChatCrypto(account.token, account.encoding_aes_key, app_id or account.app_id)
+    envelope = crypto.encrypt_message(xml, params["nonce"], params["timestamp"])
+    encrypt = envelope.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+    msg_signature = sign(account.token, params["timestamp"], params["nonce"], encrypt)
+    return params | {"encrypt_type": "aes", "msg_signature": msg_signature}, envelope
 
 
 def text(openid: str, content: str, msg_id: int | None = None) -> str:
@@ -85,21 +114,107 @@ def with_an_agent(client, db, standin, openid: str) -> tuple[Conversation, Staff
 
 
 def test_url_verification_echoes_only_with_the_right_signature(client):
-    params = {"timestamp": "1700000000", "nonce": "abc", "echostr": "8412783626173409"}
-    good = client.get(f"/wechat/{ACCOUNT.app_id}", params=params | {"signature": sign(ACCOUNT.token, "1700000000", "abc")})
+    timestamp = now()
+    params = {"timestamp": timestamp, "nonce": "abc", "echostr": "8412783626173409"}
+    good = client.get(f"/wechat/{ACCOUNT.app_id}", params=params | {"signature": sign(ACCOUNT.token, timestamp, "abc")})
     assert good.status_code == 200 and good.text == "8412783626173409"
-    bad = client.get(f"/wechat/{ACCOUNT.app_id}", params=params | {"signature": sign("wrong", "1700000000", "abc")})
+    bad = client.get(f"/wechat/{ACCOUNT.app_id}", params=params | {"signature": sign("wrong", timestamp, "abc")})
     assert bad.status_code == 403 and "8412783626173409" not in bad.text
     assert client.get("/wechat/wxunknown", params=params).status_code == 404
 
 
+def bad_timestamp(value: int | str) -> str:
+    """A number is seconds from now (taken when the test runs, not when it is collected)."""
+    return now(value) if isinstance(value, int) else value
+
+
+@pytest.mark.parametrize("timestamp", [-600, 600, "", "17e8", "-1"],
+                         ids=["ten-minutes-old", "ten-minutes-ahead", "missing", "not-a-number", "negative"])
+def test_url_verification_refuses_a_stale_or_missing_timestamp(client, caplog, timestamp):
+    # Validly signed, timestamp included: only the timestamp is wrong.
+    params = signed(ACCOUNT, bad_timestamp(timestamp))
+    params = {"echostr": "8412783626173409"} | {k: v for k, v in params.items() if v}
+    with caplog.at_level(logging.WARNING, logger="handoff.wechat.routes"):
+        response = client.get(f"/wechat/{ACCOUNT.app_id}", params=params)
+    assert response.status_code == 403 and "时间戳" in response.text and "8412783626173409" not in response.text
+    assert f"{ACCOUNT.app_id} refused: timestamp" in caplog.text
+
+
+def test_the_allowed_clock_skew_is_a_setting(settings, standin):
+    with app_client(settings, standin, wechat_max_clock_skew_seconds=30) as client:
+        late = client.get(f"/wechat/{ACCOUNT.app_id}", params=signed(ACCOUNT, now(-60)) | {"echostr": "e1"})
+        assert late.status_code == 403
+        recent = client.get(f"/wechat/{ACCOUNT.app_id}", params=signed(ACCOUNT, now(-10)) | {"echostr": "e2"})
+        assert recent.status_code == 200 and recent.text == "e2"
+
+
+@pytest.mark.parametrize("timestamp", [-600, 600, "", "abc"],
+                         ids=["ten-minutes-old", "ten-minutes-ahead", "missing", "not-a-number"])
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plaintext", "safe-mode"])
-def test_a_text_message_is_stored_and_answered_passively(client, db, standin, encrypted):
-    openid = user(1 + encrypted)
-    pushed = standin.state.push(client, ACCOUNT, text(openid, "我的快递到哪了"), encrypted=encrypted)
+def test_a_message_with_a_stale_or_missing_timestamp_is_refused(client, db, caplog, timestamp, encrypted):
+    openid, timestamp = user(20 + encrypted), bad_timestamp(timestamp)
+    xml = text(openid, "你好")
+    if encrypted:
+        params, body = safe_mode(ACCOUNT, xml, timestamp)
+    else:
+        params, body = signed(PLAIN, timestamp), xml
+    params = {k: v for k, v in params.items() if v} | {"openid": openid}  # WeChat sends the OpenID too
+    with caplog.at_level(logging.WARNING, logger="handoff.wechat.routes"):
+        response = client.post(f"/wechat/{(ACCOUNT if encrypted else PLAIN).app_id}", params=params,
+                               content=body.encode())
+    assert response.status_code == 403 and response.json() == {"detail": "时间戳无效或与服务器时间相差过大", "code": "bad_timestamp"}
+    assert "refused: timestamp" in caplog.text and openid not in caplog.text  # no personal data in the log
+    assert stored(db) == []
+
+
+@pytest.mark.parametrize("offset", [-240, 240], ids=["four-minutes-late", "four-minutes-ahead"])
+def test_a_clock_a_few_minutes_off_is_still_accepted(client, db, offset):
+    openid = user(22)
+    params, body = safe_mode(ACCOUNT, text(openid, "你好"), now(offset))
+    response = client.post(f"/wechat/{ACCOUNT.app_id}", params=params, content=body.encode())
+    assert response.status_code == 200 and "<Encrypt>" in response.text
+    assert [m.text for m in stored(db, role=Role.customer)] == ["你好"]
+
+
+def test_plaintext_is_refused_for_an_account_with_an_aes_key(client, db, standin, caplog):
+    openid = user(23)
+    with caplog.at_level(logging.WARNING, logger="handoff.wechat.routes"):
+        pushed = standin.state.push(client, ACCOUNT, text(openid, "你好"), encrypted=False)  # as in 明文模式
+    assert pushed.status == 403 and json.loads(pushed.body) == {"detail": "该公众号要求加密消息", "code": "encryption_required"}
+    assert "plaintext WeChat message on" in caplog.text and openid not in caplog.text
+    assert stored(db) == []
+    # The same account encrypted (安全模式) is fine.
+    assert standin.state.push(client, ACCOUNT, text(openid, "你好")).status == 200
+    assert [m.text for m in stored(db, role=Role.customer)] == ["你好"]
+
+
+def test_an_account_in_compatible_mode_still_accepts_plaintext(client, db, standin):
+    openid = user(24)
+    pushed = standin.state.push(client, COMPAT, text(openid, "明文消息"), encrypted=False)
+    assert pushed.status == 200 and BOT_DOWN in pushed.content and "<Encrypt>" not in pushed.body
+    encrypted = standin.state.push(client, COMPAT, text(openid, "密文消息"))  # 兼容模式: both copies
+    assert encrypted.status == 200 and "<Encrypt>" in encrypted.body and BOT_DOWN in encrypted.content
+    assert [m.text for m in stored(db, role=Role.customer)] == ["明文消息", "密文消息"]
+
+
+def test_in_compatible_mode_only_the_signed_ciphertext_counts(client, db):
+    # The plaintext copy beside <Encrypt> is not covered by msg_signature: it is ignored.
+    openid = user(25)
+    params, envelope = safe_mode(COMPAT, text(openid, "密文里的话"))
+    encrypt = envelope.split("<Encrypt>")[1].split("</Encrypt>")[0]
+    body = text(openid, "被改过的明文").removesuffix("</xml>") + f"<Encrypt>{encrypt}</Encrypt></xml>"
+    response = client.post(f"/wechat/{COMPAT.app_id}", params=params, content=body.encode())
+    assert response.status_code == 200
+    assert [m.text for m in stored(db, role=Role.customer)] == ["密文里的话"]
+
+
+@pytest.mark.parametrize("account", [PLAIN, ACCOUNT, COMPAT], ids=["plaintext", "safe-mode", "compatible-mode"])
+def test_a_text_message_is_stored_and_answered_passively(client, db, standin, account):
+    openid = user(1 if account is PLAIN else 2 if account is ACCOUNT else 16)
+    pushed = standin.state.push(client, account, text(openid, "我的快递到哪了"))  # encrypted when it has a key
     assert pushed.status == 200 and pushed.content is not None
     assert BOT_DOWN in pushed.content and "您可以回复：转人工" in pushed.content  # Rasa is down here
-    if encrypted:
+    if account.encoding_aes_key:
         assert "<Encrypt>" in pushed.body and "快递" not in pushed.body
     conv = conversation_of(db, openid)
     assert conv.channel == "wechat"
@@ -132,34 +247,25 @@ def test_events_are_deduplicated_by_sender_and_create_time(client, db, standin):
 
 def test_a_wrong_signature_is_refused_and_nothing_is_stored(client, db):
     xml = text(user(5), "你好")
-    params = {"timestamp": "1700000000", "nonce": "n", "signature": sign("not-the-token", "1700000000", "n")}
-    response = client.post(f"/wechat/{ACCOUNT.app_id}", params=params, content=xml.encode())
-    assert response.status_code == 403
-    unsigned = client.post(f"/wechat/{ACCOUNT.app_id}", content=xml.encode())
-    assert unsigned.status_code == 403
-    crypto = WeChatCrypto(ACCOUNT.token, ACCOUNT.encoding_aes_key, ACCOUNT.app_id)
-    envelope = crypto.encrypt_message(xml, "n", "1700000000")
+    timestamp = now()
+    params = {"timestamp": timestamp, "nonce": "n", "signature": sign("not-the-token", timestamp, "n")}
+    response = client.post(f"/wechat/{PLAIN.app_id}", params=params, content=xml.encode())
+    assert response.status_code == 403 and response.json()["detail"] == "签名错误"
+    unsigned = client.post(f"/wechat/{PLAIN.app_id}", content=xml.encode())
+    assert unsigned.status_code == 403 and unsigned.json()["detail"] == "签名错误"
+    safe_params, envelope = safe_mode(ACCOUNT, xml)
     safe = client.post(f"/wechat/{ACCOUNT.app_id}", content=envelope.encode(),
-                       params=params | {"encrypt_type": "aes", "msg_signature": "0" * 40})
-    assert safe.status_code == 403
+                       params=safe_params | {"msg_signature": "0" * 40})
+    assert safe.status_code == 403 and safe.json()["detail"] == "签名错误"
     assert stored(db) == [] and db.scalar(select(func.count()).select_from(WechatUser)) == 0
 
 
 def test_a_message_encrypted_for_another_app_id_is_refused(client, db):
     # Same token and key, but the AppID inside the ciphertext is another account's.
-    crypto = WeChatCrypto(ACCOUNT.token, ACCOUNT.encoding_aes_key, OTHER.app_id)
-    envelope = crypto.encrypt_message(text(user(6), "你好"), "nonce1", "1700000000")
-    encrypt = envelope.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
-    params = {"timestamp": "1700000000", "nonce": "nonce1", "encrypt_type": "aes",
-              "msg_signature": sign(ACCOUNT.token, "1700000000", "nonce1", encrypt),
-              "signature": sign(ACCOUNT.token, "1700000000", "nonce1")}
+    params, envelope = safe_mode(ACCOUNT, text(user(6), "你好"), app_id=OTHER.app_id)
     response = client.post(f"/wechat/{ACCOUNT.app_id}", params=params, content=envelope.encode())
     assert response.status_code == 403 and "AppID" in response.text
     assert stored(db) == []
-
-
-def signed(body: str) -> dict:
-    return {"timestamp": "1700000000", "nonce": "n", "signature": sign(ACCOUNT.token, "1700000000", "n")}
 
 
 @pytest.mark.parametrize("body", [
@@ -169,7 +275,7 @@ def signed(body: str) -> dict:
     "<xml><Content>no sender, no type</Content></xml>",
 ], ids=["truncated", "garbage", "wrong-root", "missing-fields"])
 def test_malformed_xml_is_refused(client, db, body):
-    response = client.post(f"/wechat/{ACCOUNT.app_id}", params=signed(body), content=body.encode())
+    response = client.post(f"/wechat/{PLAIN.app_id}", params=signed(PLAIN), content=body.encode())
     assert response.status_code == 400
     assert stored(db) == []
 
@@ -186,15 +292,10 @@ XXE = ('<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passw
 @pytest.mark.parametrize("body", [LAUGHS, XXE], ids=["billion-laughs", "external-entity"])
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plaintext", "safe-mode"])
 def test_entity_payloads_are_refused_without_expansion(client, db, body, encrypted):
-    params = signed(body)
-    content = body
-    if encrypted:
-        crypto = WeChatCrypto(ACCOUNT.token, ACCOUNT.encoding_aes_key, ACCOUNT.app_id)
-        content = crypto.encrypt_message(body, "n", "1700000000")
-        encrypt = content.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
-        params |= {"encrypt_type": "aes", "msg_signature": sign(ACCOUNT.token, "1700000000", "n", encrypt)}
+    account = ACCOUNT if encrypted else PLAIN
+    params, content = safe_mode(ACCOUNT, body) if encrypted else (signed(PLAIN), body)
     started = time.perf_counter()
-    response = client.post(f"/wechat/{ACCOUNT.app_id}", params=params, content=content.encode())
+    response = client.post(f"/wechat/{account.app_id}", params=params, content=content.encode())
     assert response.status_code == 400 and time.perf_counter() - started < 5
     assert "哈哈" not in response.text and "root:" not in response.text
     assert stored(db) == []
@@ -202,7 +303,7 @@ def test_entity_payloads_are_refused_without_expansion(client, db, body, encrypt
 
 def test_an_oversized_body_is_refused_before_parsing(client, db):
     body = text(user(7), "长" * 40_000)  # 120 KB of UTF-8
-    response = client.post(f"/wechat/{ACCOUNT.app_id}", params=signed(body), content=body.encode())
+    response = client.post(f"/wechat/{ACCOUNT.app_id}", params=signed(ACCOUNT), content=body.encode())
     assert response.status_code == 413
     assert stored(db) == []
 
@@ -317,7 +418,7 @@ def test_unknown_account_is_404(client):
 
 def test_the_passive_reply_xml_is_what_wechat_expects(client, standin):
     openid = user(14)
-    pushed = standin.state.push(client, ACCOUNT, text(openid, "你好"))
+    pushed = standin.state.push(client, PLAIN, text(openid, "你好"))
     assert pushed.body.startswith("<xml>") and cdata(openid) in pushed.body and "<MsgType><![CDATA[text]]>" in pushed.body
 
 

@@ -8,9 +8,12 @@
   40003 unknown OpenID, 45015 outside the 48-hour window since the user last
   wrote, 45002 content over 2048 bytes, 47001 bad JSON.
 - As WeChat pushing a user's message to the developer's server
-  (:meth:`WechatStandin.push`): XML built like WeChat's, signed, in safe mode
-  encrypted with wechatpy's crypto, retried after 5 seconds up to 3 times;
-  the passive reply is decrypted and checked like WeChat would.
+  (:meth:`WechatStandin.push`): XML built like WeChat's, signed with the
+  current timestamp, encrypted with wechatpy's crypto when the account has an
+  EncodingAESKey (安全模式; in 兼容模式 the plaintext fields travel beside
+  ``<Encrypt>``), plaintext otherwise or when asked (明文模式), retried after
+  5 seconds up to 3 times; the passive reply is decrypted and checked like
+  WeChat would.
 
 Used by the tests and the benchmark; runs in a thread of their process.
 """
@@ -34,10 +37,12 @@ from handoff.wechat.protocol import safe_fields
 WINDOW_SECONDS = 48 * 3600
 
 
-def new_account(app_id: str = "wxd0000000000demo", name: str = "测试公众号") -> WechatAccount:
+def new_account(app_id: str = "wxd0000000000demo", name: str = "测试公众号", *, safe_mode: bool = True,
+                compatible_mode: bool = False) -> WechatAccount:
+    """An account with fresh secrets; with an EncodingAESKey unless ``safe_mode`` is False (明文模式 only)."""
+    key = secrets.token_urlsafe(40).replace("-", "a").replace("_", "b")[:43] if safe_mode else ""
     return WechatAccount(app_id=app_id, app_secret=secrets.token_hex(16), token=secrets.token_hex(8),
-                         encoding_aes_key=secrets.token_urlsafe(40).replace("-", "a").replace("_", "b")[:43],
-                         name=name)
+                         encoding_aes_key=key, name=name, compatible_mode=compatible_mode)
 
 
 def sign(*parts: str) -> str:
@@ -152,24 +157,30 @@ class Standin:
     def interacted(self, app_id: str, openid: str, at: float | None = None) -> None:
         self.last_interaction[(app_id, openid)] = time.time() if at is None else at
 
-    def push(self, desk: httpx.Client, account: WechatAccount, xml: str, encrypted: bool = False,
+    def push(self, desk: httpx.Client, account: WechatAccount, xml: str, encrypted: bool | None = None,
              retries: int = 3) -> Pushed:
         """POST a user's message to the desk's webhook as WeChat does, retrying when no answer comes in time.
 
         ``desk`` is an HTTP client whose base URL is the desk (a TestClient works too); WeChat's
-        patience is its timeout (5 s, see :func:`desk_client`)."""
+        patience is its timeout (5 s, see :func:`desk_client`). ``encrypted``: by default as
+        WeChat does for this account (encrypted when it has an EncodingAESKey); False sends
+        plaintext, as WeChat in 明文模式."""
+        if encrypted is None:
+            encrypted = bool(account.encoding_aes_key)
         fields = safe_fields(xml)
         self.interacted(account.app_id, fields["FromUserName"])
         timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
         params = {"signature": sign(account.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
                   "openid": fields["FromUserName"]}
         body = xml
-        crypto = WeChatCrypto(account.token, account.encoding_aes_key, account.app_id)
+        crypto = WeChatCrypto(account.token, account.encoding_aes_key, account.app_id) if encrypted else None
         if encrypted:
             envelope = safe_fields(crypto.encrypt_message(xml, nonce, timestamp))
             params |= {"encrypt_type": "aes", "msg_signature": envelope["MsgSignature"]}
             body = (f"<xml><ToUserName>{cdata(fields['ToUserName'])}</ToUserName>"
                     f"<Encrypt>{cdata(envelope['Encrypt'])}</Encrypt></xml>")
+            if account.compatible_mode:  # 兼容模式: the plaintext message with the ciphertext added
+                body = xml.removesuffix("</xml>") + f"<Encrypt>{cdata(envelope['Encrypt'])}</Encrypt></xml>"
         started = time.perf_counter()
         for attempt in itertools.count(1):
             try:
