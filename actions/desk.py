@@ -50,8 +50,15 @@ class DeskClient:
     async def customer(self, customer_id: str) -> dict:
         return await self._call("GET", f"/api/shop/customers/{customer_id}")
 
-    async def customer_by_phone(self, phone: str) -> dict:
-        return await self._call("GET", f"/api/shop/customers/by-phone/{phone}")
+    # --- verifying an anonymous customer -----------------------------------
+
+    async def send_code(self, sender_id: str, phone: str) -> dict:
+        """Text a one-time code to the phone, if a customer uses it: {"phone": masked, "expires_in"}."""
+        return await self._call("POST", "/api/identity/codes", json={"sender_id": sender_id, "phone": phone})
+
+    async def verify(self, sender_id: str, **proof: str) -> dict:
+        """The conversation's customer ({"id", "name", "tier"}) by ``code``, or ``order_id`` + ``phone_last4``."""
+        return await self._call("POST", "/api/identity/verify", json={"sender_id": sender_id, **proof})
 
     async def orders(self, customer_id: str, open_only: bool = False, limit: int = 10) -> list:
         params = {"open": str(open_only).lower(), "limit": limit}

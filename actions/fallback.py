@@ -5,8 +5,9 @@ from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.identity import answers_identity_question
 from actions.offers import offer_human
-from actions.text import ASK_PHONE
+from actions.text import ASK_CODE, ASK_PHONE
 
 SUGGESTIONS = [
     {"title": "我的快递到哪了", "payload": "/track_order"},
@@ -37,6 +38,8 @@ class ActionFallback(Action):
     ) -> list[EventType]:
         text = ((tracker.latest_message or {}).get("text") or "").strip()
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if answers_identity_question(tracker):
+            return []  # a phone number, a code: NLU knows no intent for it, the form takes it next
         if text and intent != "nlu_fallback":
             return self.lost_dialogue(dispatcher, tracker)
         if not text:
@@ -57,8 +60,11 @@ class ActionFallback(Action):
         (e.g. an order number while a form waits for the phone). Say what is needed and
         forget the message, as Rasa's own default fallback does: without the revert the
         same prediction repeats until Rasa's circuit breaker stops the conversation."""
-        if tracker.active_loop_name and tracker.get_slot("requested_slot") == "phone":
-            dispatcher.utter_message(text="抱歉，需要先核实您的身份才能查询。" + ASK_PHONE)
+        asked = tracker.get_slot("requested_slot") if tracker.active_loop_name else None
+        if asked == "phone":
+            dispatcher.utter_message(text="抱歉，" + ASK_PHONE)
+        elif asked == "verification_code":
+            dispatcher.utter_message(text=ASK_CODE)
         else:
             dispatcher.utter_message(
                 text="抱歉，我没太理解您的意思，能换个说法吗？您也可以试试这些：", buttons=SUGGESTIONS

@@ -82,13 +82,17 @@ class ValidateReturnForm(IdentityValidation, FormValidationAction):
             return []  # cancelled or not eligible
         return await super().required_slots(domain_slots, dispatcher, tracker, domain)
 
-    async def validate_phone(
+    async def validate_verification_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        result = await super().validate_phone(value, dispatcher, tracker, domain)
+        result = await super().validate_verification_code(value, dispatcher, tracker, domain)
+        return await self._order_given_before(result, dispatcher, tracker, domain)
+
+    async def _order_given_before(self, result: dict[str, Any], dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Once the customer is verified, check an order number given before we knew who is asking."""
         order_id = tracker.get_slot("order_id")
         if result.get("customer_id") and order_id:
-            # An order number given before we knew who is asking: check it now.
             tracker.slots["customer_id"] = result["customer_id"]
             result.update(await self.validate_order_id(order_id, dispatcher, tracker, domain))
         return result
@@ -101,7 +105,7 @@ class ValidateReturnForm(IdentityValidation, FormValidationAction):
             dispatcher.utter_message(text="订单号格式不对，订单号是 DD 开头加 12 位数字。")
             return {"order_id": None}
         cid = customer_id(tracker)
-        if not cid:  # checked once the phone number is known
+        if not cid:  # checked once the customer is verified
             return {"order_id": order_id}
         try:
             check = await desk().return_eligibility(cid, order_id, None)

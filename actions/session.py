@@ -25,6 +25,6 @@ class ActionSessionStart(Action):
             for slot in CARRIED_OVER
             if tracker.get_slot(slot) is not None
         ]
-        events += identity_slots(tracker.get_slot("session_started_metadata"))
+        events += identity_slots(tracker.get_slot("session_started_metadata"), tracker.sender_id)
         events.append(ActionExecuted("action_listen"))
         return events

@@ -33,7 +33,7 @@ import httpx
 import yaml
 from harness import ROOT, running_stack
 
-from handoff.conversations.service import sign_customer
+from handoff.core.signing import sign_customer
 from tests.support.servers import SERVICE_TOKEN
 
 # Each file is played on a fresh database. containment.yml was written together

@@ -22,7 +22,7 @@ import httpx
 import websockets
 from harness import running_stack
 
-from handoff.conversations.service import sign_customer
+from handoff.core.signing import sign_customer
 
 
 def pct(samples: list[float]) -> tuple[float, float]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.support.servers import DESK_VENV, SERVICE_TOKEN, desk_env, free_port  # noqa: E402
+from tests.support.servers import DESK_VENV, RASA_TOKEN, SERVICE_TOKEN, desk_env, free_port  # noqa: E402
 
 
 @dataclass
@@ -21,6 +21,10 @@ class Running:
     rasa: str
     desk: str
     ready_seconds: float
+
+    def rasa_api(self, path: str) -> str:
+        """A URL of Rasa's HTTP API, with the token it requires."""
+        return f"{self.rasa}{path}{'&' if '?' in path else '?'}token={RASA_TOKEN}"
 
 
 @contextlib.contextmanager

@@ -15,7 +15,9 @@ import time
 import urllib.request
 
 import psutil
-from harness import running_stack
+from harness import SERVICE_TOKEN, running_stack
+
+from handoff.core.signing import sign_metadata
 
 MESSAGES = [
     "我的快递到哪了", "请问怎么退货", "訂單DD260001000001到哪了？", "我有多少积分", "积分怎么用",
@@ -57,13 +59,14 @@ def main() -> None:
         ready_s = stack.ready_seconds
         rasa = stack.rasa
         for text in MESSAGES:  # warm-up
-            call(f"{rasa}/model/parse", {"text": text})
-        status = [call(f"{rasa}/status") for _ in range(args.calls)]
-        parse = [call(f"{rasa}/model/parse", {"text": MESSAGES[i % len(MESSAGES)]}) for i in range(args.calls)]
+            call(stack.rasa_api("/model/parse"), {"text": text})
+        status = [call(stack.rasa_api("/status")) for _ in range(args.calls)]
+        parse = [call(stack.rasa_api("/model/parse"), {"text": MESSAGES[i % len(MESSAGES)]}) for i in range(args.calls)]
         hook = f"{rasa}/webhooks/rest/webhook"
         greet = [call(hook, {"sender": f"b-greet-{i}", "message": "你好"}) for i in range(50)]
         track = [call(hook, {"sender": f"b-track-{i}", "message": "我的快递到哪了",
-                             "metadata": {"customer_id": "C001"}}) for i in range(50)]
+                             "metadata": sign_metadata(SERVICE_TOKEN, f"b-track-{i}", {"customer_id": "C001"})})
+                 for i in range(50)]
         children = {process_name(p): p for p in psutil.Process(stack.proc.pid).children()}
         memory = {name: rss_mb(p) for name, p in children.items()}
 

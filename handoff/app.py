@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -26,10 +28,14 @@ from handoff.conversations.bot import BotClient
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
 from handoff.core.db import create_schema, make_engine
+from handoff.core import privacy
 from handoff.core.errors import DeskError, describe_validation_error
+from handoff.core.guard import RequestGuard
+from handoff.core.limits import TooManyRequests
 from handoff.core.realtime import Hub
 from handoff.core.redis import connect_async_redis, connect_redis
 from handoff.core.settings import Settings, get_settings
+from handoff.identity import routes as identity_routes
 from handoff.inbox import routes as inbox_routes
 from handoff.inbox import service as inbox
 from handoff.knowledge import routes as knowledge_routes
@@ -89,6 +95,7 @@ async def maintenance(desk: Desk) -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     settings: Settings = app.state.settings
+    privacy.install("uvicorn", "uvicorn.access", "uvicorn.error")
     engine = make_engine(settings.database_url)
     create_schema(engine)
     app.state.engine = engine
@@ -100,7 +107,7 @@ async def lifespan(app: FastAPI):
         policy, policy_version = shop_rules.current(db, settings.shop_policy_file)
     desk = Desk(settings=settings, session_factory=app.state.session_factory, redis=app.state.redis,
                 policy=policy, policy_version=policy_version,
-                bot=BotClient(settings.rasa_urls, settings.bot_timeout_seconds), hub=hub)
+                bot=BotClient(settings.rasa_urls, settings.bot_timeout_seconds, settings.rasa_token), hub=hub)
     if settings.wechat_accounts:
         desk.wechat = WechatApi(settings.wechat_api_base, desk.redis)
     app.state.desk = desk
@@ -139,7 +146,25 @@ async def lifespan(app: FastAPI):
 
 
 async def _desk_error(_request: Request, exc: DeskError) -> JSONResponse:
-    return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status_code)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status_code,
+                        headers=headers)
+
+
+# Starlette's and FastAPI's own errors (unknown path, wrong method, unparsable
+# body...) in the same {detail, code} form as ours, in Chinese.
+HTTP_ERRORS = {400: ("请求无法解析，请检查请求内容", "bad_request"), 401: ("请先登录", "not_logged_in"),
+               403: ("没有权限", "forbidden"), 404: ("请求的地址不存在", "not_found"),
+               405: ("不支持该请求方法", "method_not_allowed"), 413: ("请求内容太大", "too_large"),
+               415: ("不支持的内容类型", "unsupported_media_type"), 429: ("请求太频繁，请稍后再试", "too_many_requests")}
+
+
+async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail, code = HTTP_ERRORS.get(exc.status_code, ("请求失败", "error"))
+    if isinstance(exc.detail, str) and not exc.detail.isascii():  # already Chinese (ours)
+        detail = exc.detail
+    return JSONResponse({"detail": detail, "code": code}, status_code=exc.status_code,
+                        headers=getattr(exc, "headers", None))
 
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -162,17 +187,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings = settings or get_settings()
+    refusal = settings.refusal()
+    if refusal:
+        raise SystemExit(refusal)
     app.add_exception_handler(DeskError, _desk_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     # The widget runs on the shop's own pages: allow its origins for the chat API.
     app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origin_list,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-Chat-Token"])
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    if settings.trusted_proxy_list:  # the client's address and https, as the proxy saw them
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     for router in (health.router, shop_routes.router, queue_routes.router, agent_routes.router,
                    chat_routes.router, chat_ws.router, console_routes.router, console_routes.pages,
                    console_ws.router, survey_routes.router, report_routes.router, report_routes.pages,
                    web_routes.router, web_routes.demo, wechat_routes.router, knowledge_routes.router,
                    knowledge_routes.live, training_routes.router, audit_routes.router, shop_routes.admin,
-                   inbox_routes.router, inbox_routes.flags):
+                   inbox_routes.router, inbox_routes.flags, identity_routes.router, identity_routes.demo):
         app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=console_routes.STATIC, check_dir=False),
               name="console-static")

@@ -21,10 +21,11 @@ def _check_redis(request: Request) -> str:
     return "ok"
 
 
-async def _check_http(url: str, timeout: float) -> str:
+async def _check_http(url: str, timeout: float, params: dict | None = None) -> str:
     async with httpx.AsyncClient(timeout=timeout) as client:
-        response = await client.get(url)
-    response.raise_for_status()
+        response = await client.get(url, params=params)
+    if response.status_code >= 400:  # (httpx's own message would show the URL, token included)
+        raise RuntimeError(f"HTTP {response.status_code}")
     return "ok"
 
 
@@ -45,7 +46,7 @@ async def healthz(request: Request) -> JSONResponse:
     results = await asyncio.gather(
         _outcome(asyncio.to_thread(_check_database, request)),
         _outcome(asyncio.to_thread(_check_redis, request)),
-        *(_outcome(_check_http(f"{url}/status", t)) for url in rasa),
+        *(_outcome(_check_http(f"{url}/status", t, {"token": settings.rasa_token})) for url in rasa),
         _outcome(_check_http(f"{settings.action_server_url}/health", t)),
     )
     parts = dict(zip(names, results))

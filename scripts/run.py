@@ -32,7 +32,9 @@ def endpoints_file() -> Path:
     """endpoints.yml with the action server's port (5055 unless ACTIONS_PORT says otherwise)."""
     path = RUN_DIR / "endpoints.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{ACTIONS_PORT}/webhook"\n')
+    # Rasa fills in ${RASA_TOKEN} from its environment: the secret is not written to disk.
+    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{ACTIONS_PORT}/webhook"\n'
+                    '  headers:\n    Authorization: Bearer ${RASA_TOKEN}\n')  # unquoted, or Rasa leaves it
     return path
 
 
@@ -53,12 +55,10 @@ def commands() -> dict[str, list[str]]:
     return {
         "desk": [str(DESK_BIN / "uvicorn"), "--factory", "handoff.app:create_app",
                  "--host", HOST, "--port", str(DESK_PORT)],
-        "actions": [str(RASA_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                    "--port", str(ACTIONS_PORT)],
-        # Rasa listens on loopback only: metadata says who the customer is, so
-        # only the desk may talk to it.
-        "rasa": [str(RASA_BIN / "rasa"), "run", "--enable-api", "--model", model,
-                 "--interface", "127.0.0.1", "--port", str(RASA_PORT),
+        # Both on loopback, both closed by RASA_TOKEN: only the desk talks to
+        # Rasa, only Rasa to the action server (actions/server.py, bot/serve.py).
+        "actions": [str(RASA_BIN / "python"), "-m", "actions.server"],
+        "rasa": [str(RASA_BIN / "python"), "-m", "bot.serve", "--model", model, "--port", str(RASA_PORT),
                  "--credentials", "credentials.yml", "--endpoints", str(endpoints_file())],
     }
 
@@ -68,7 +68,11 @@ def environment() -> dict[str, str]:
     env.setdefault("DESK_RASA_URL", f"http://127.0.0.1:{RASA_PORT}")
     env.setdefault("DESK_ACTION_SERVER_URL", f"http://127.0.0.1:{ACTIONS_PORT}")
     env.setdefault("DESK_URL", f"http://127.0.0.1:{DESK_PORT}")
-    env.setdefault("DESK_SERVICE_TOKEN", env.get("DESK_SERVICE_TOKEN", "dev-service-token"))
+    # `make run` is a developer's machine: demo features on, development secrets allowed.
+    env.setdefault("DESK_ENV", "development")
+    env.setdefault("DESK_SERVICE_TOKEN", "dev-service-token")
+    env.setdefault("RASA_TOKEN", "dev-rasa-token")
+    env.setdefault("ACTIONS_PORT", str(ACTIONS_PORT))
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env["PYTHONUNBUFFERED"] = "1"
     return env

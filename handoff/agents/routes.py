@@ -10,16 +10,20 @@ from handoff.agents.models import Agent, Presence
 from handoff.agents.schemas import AgentCreate, AgentOut, AgentUpdate, LoginIn, PresenceIn
 from handoff.core.clock import utcnow
 from handoff.core.deps import get_app_settings, get_db, get_redis
+from handoff.core.ids import PathId
+from handoff.core.limits import client_ip
 from handoff.core.settings import Settings
 from handoff.queue import dispatch
 
 router = APIRouter(prefix="/api/agents", tags=["agents"])
 
 
-@router.post("/login", response_model=AgentOut)
+@router.post("/login", response_model=AgentOut,
+             responses={429: {"description": "登录尝试次数过多（Retry-After）"}})
 def login(body: LoginIn, response: Response, request: Request, db: Session = Depends(get_db),
           redis: Redis = Depends(get_redis), settings: Settings = Depends(get_app_settings)):
-    agent = service.authenticate(db, body.username, body.password)
+    agent = service.login(db, redis, settings, username=body.username, password=body.password,
+                          ip=client_ip(request))
     token = service.open_session(redis, agent.id, settings.session_hours)
     response.set_cookie(COOKIE, token, max_age=int(settings.session_hours * 3600), httponly=True,
                         samesite="lax", secure=request.url.scheme == "https")
@@ -62,6 +66,9 @@ def create_agent(body: AgentCreate, admin: Agent = Depends(current_admin), db: S
 
 
 @router.patch("/{agent_id}", response_model=AgentOut)
-def update_agent(agent_id: int, body: AgentUpdate, admin: Agent = Depends(current_admin),
-                 db: Session = Depends(get_db)):
-    return service.agent_out(db, service.update_agent(db, agent_id, body, actor=admin, now=utcnow()))
+def update_agent(agent_id: PathId, body: AgentUpdate, request: Request, admin: Agent = Depends(current_admin),
+                 db: Session = Depends(get_db), redis: Redis = Depends(get_redis)):
+    # Admins changing their own account stay logged in here; their other sessions end.
+    keep = request.cookies.get(COOKIE) if agent_id == admin.id else None
+    return service.agent_out(db, service.update_agent(db, agent_id, body, redis=redis, actor=admin,
+                                                      now=utcnow(), keep_token=keep))

@@ -10,16 +10,27 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from handoff.agents import throttle
 from handoff.agents.models import Agent, CannedResponse, Presence, Role
 from handoff.agents.passwords import hash_password, verify_password
 from handoff.agents.schemas import AgentCreate, AgentOut, AgentUpdate, CannedIn
 from handoff.audit import service as audit
 from handoff.core.clock import utcnow
 from handoff.conversations.models import Conversation, State
-from handoff.core.errors import Conflict, NotFound, Unauthorized
+from handoff.core.errors import Conflict, Forbidden, NotFound, Unauthorized
+from handoff.core.realtime import publish
+from handoff.core.settings import Settings
 from handoff.queue.groups import GROUPS
 
 SESSION_KEY = "desk:session:"
+# Per agent: the Redis keys of their open sessions, so that all of them can be
+# ended when the account changes (password, role, deactivation).
+AGENT_SESSIONS_KEY = "desk:agent-sessions:"
+
+# Why an agent's sessions ended, as their console shows it.
+ENDED_PASSWORD = "您的密码已被修改，请重新登录"
+ENDED_ROLE = "您的角色已变更，请重新登录"
+ENDED_DEACTIVATED = "您的账号已被停用"
 
 
 @cache
@@ -79,11 +90,22 @@ def create_agent(db: Session, body: AgentCreate, now: datetime, *, actor: Agent 
     return agent
 
 
-def update_agent(db: Session, agent_id: int, body: AgentUpdate, *, actor: Agent | None = None,
-                 now: datetime | None = None) -> Agent:
+def update_agent(db: Session, agent_id: int, body: AgentUpdate, *, redis: Redis, actor: Agent | None = None,
+                 now: datetime | None = None, keep_token: str | None = None) -> Agent:
+    """Change an account. A new password, another role or a deactivation ends
+    every session of the agent (all but ``keep_token``'s, the caller's own
+    when admins change their own account) and closes their consoles."""
     agent = get_agent(db, agent_id)
     before = _audit_view(agent)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    if changes.get("active") is False and agent.active:
+        ended = ENDED_DEACTIVATED
+    elif "role" in changes and changes["role"] != agent.role:
+        ended = ENDED_ROLE
+    elif "password" in changes:
+        ended = ENDED_PASSWORD
+    else:
+        ended = None
     if "password" in changes:
         agent.password_hash = hash_password(changes.pop("password"))
         before["password"], changes_password = "", True
@@ -99,6 +121,21 @@ def update_agent(db: Session, agent_id: int, body: AgentUpdate, *, actor: Agent 
     audit.record(db, actor=actor, entity="agent", key=agent.username, action="update",
                  before=before, after=after, now=now or utcnow())
     db.commit()
+    if ended is not None:
+        end_sessions(redis, agent.id, reason=ended, keep_token=keep_token)
+    return agent
+
+
+def login(db: Session, redis: Redis, settings: Settings, *, username: str, password: str, ip: str) -> Agent:
+    """authenticate(), throttled: refused (429) while the user name or the
+    address is locked out, before any password hashing."""
+    throttle.check(redis, settings, username=username, ip=ip)
+    try:
+        agent = authenticate(db, username, password)
+    except Unauthorized:
+        throttle.failed(redis, settings, username=username, ip=ip)
+        raise
+    throttle.succeeded(redis, username=username, ip=ip)
     return agent
 
 
@@ -118,7 +155,20 @@ def _session_key(token: str) -> str:
 
 def open_session(redis: Redis, agent_id: int, hours: float) -> str:
     token = secrets.token_urlsafe(32)
-    redis.set(_session_key(token), agent_id, ex=int(hours * 3600))
+    key, index, ttl = _session_key(token), AGENT_SESSIONS_KEY + str(agent_id), int(hours * 3600)
+    known = list(redis.smembers(index))
+    if known:  # forget the sessions that have expired
+        pipe = redis.pipeline(transaction=False)
+        for old in known:
+            pipe.exists(old)
+        expired = [old for old, alive in zip(known, pipe.execute()) if not alive]
+        if expired:
+            redis.srem(index, *expired)
+    pipe = redis.pipeline()
+    pipe.set(key, agent_id, ex=ttl)
+    pipe.sadd(index, key)
+    pipe.expire(index, ttl)  # the index lives as long as the newest session
+    pipe.execute()
     return token
 
 
@@ -131,7 +181,30 @@ def session_agent_id(redis: Redis, token: str | None) -> int | None:
 
 def close_session(redis: Redis, token: str | None) -> None:
     if token:
-        redis.delete(_session_key(token))
+        key = _session_key(token)
+        agent_id = redis.get(key)
+        redis.delete(key)
+        if agent_id:
+            redis.srem(AGENT_SESSIONS_KEY + str(agent_id), key)
+
+
+def end_sessions(redis: Redis, agent_id: int, *, reason: str, keep_token: str | None = None) -> int:
+    """End every session of an agent (but ``keep_token``'s, if it is theirs) and
+    tell their open consoles, which close with ``reason``. Any change of a
+    password, a role or an account's state must call this. Returns how many
+    sessions ended."""
+    index = AGENT_SESSIONS_KEY + str(agent_id)
+    keep = _session_key(keep_token) if keep_token and session_agent_id(redis, keep_token) == agent_id else None
+    keys = [key for key in redis.smembers(index) if key != keep]
+    if keys:
+        pipe = redis.pipeline()
+        pipe.delete(*keys)
+        pipe.srem(index, *keys)
+        ended = pipe.execute()[0]
+    else:
+        ended = 0
+    publish(redis, "console", {"type": "session_ended", "agent_id": agent_id, "reason": reason})
+    return ended
 
 
 def set_presence(db: Session, agent: Agent, presence: Presence) -> Agent:
@@ -203,7 +276,14 @@ def list_canned(db: Session) -> list[CannedResponse]:
     return list(db.scalars(select(CannedResponse).order_by(CannedResponse.shortcut)))
 
 
-def save_canned(db: Session, body: CannedIn, canned_id: int | None = None) -> CannedResponse:
+def _check_canned_editor(actor: Agent) -> None:
+    """The canned responses are shared by every agent: supervisors and admins edit them."""
+    if actor.role not in (Role.supervisor, Role.admin):
+        raise Forbidden("只有主管或管理员可以修改公共快捷回复", "canned_supervisor_only")
+
+
+def save_canned(db: Session, body: CannedIn, canned_id: int | None = None, *, actor: Agent) -> CannedResponse:
+    _check_canned_editor(actor)
     if canned_id is None:
         canned = CannedResponse(**body.model_dump())
         db.add(canned)
@@ -217,7 +297,8 @@ def save_canned(db: Session, body: CannedIn, canned_id: int | None = None) -> Ca
     return canned
 
 
-def delete_canned(db: Session, canned_id: int) -> None:
+def delete_canned(db: Session, canned_id: int, *, actor: Agent) -> None:
+    _check_canned_editor(actor)
     canned = db.get(CannedResponse, canned_id)
     if canned is None:
         raise NotFound("快捷回复不存在", "canned_not_found")

@@ -23,6 +23,7 @@ from handoff.conversations.views import ConversationSummary, summary
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
 from handoff.core.deps import get_db
+from handoff.core.ids import PathId
 from handoff.queue import service as queue
 from handoff.queue.groups import GROUPS
 
@@ -115,8 +116,9 @@ def note(conv_id: str, body: TextIn, agent: Agent = Depends(current_agent),
 
 
 @router.put("/conversations/{conv_id}/tags", response_model=ConversationSummary)
-def tags(conv_id: str, body: TagsIn, db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
-    return service.set_tags(desk, db, conv_id, body.tags, utcnow())
+def tags(conv_id: str, body: TagsIn, agent: Agent = Depends(current_agent), db: Session = Depends(get_db),
+         desk: Desk = Depends(get_desk)):
+    return service.set_tags(desk, db, conv_id, body.tags, utcnow(), agent=agent)
 
 
 @router.post("/conversations/{conv_id}/transfer", response_model=ConversationSummary)
@@ -150,18 +152,19 @@ def canned(db: Session = Depends(get_db)):
 
 
 @router.post("/canned", response_model=CannedOut, status_code=201)
-def add_canned(body: CannedIn, db: Session = Depends(get_db)):
-    return agents.save_canned(db, body)
+def add_canned(body: CannedIn, agent: Agent = Depends(current_agent), db: Session = Depends(get_db)):
+    return agents.save_canned(db, body, actor=agent)
 
 
 @router.put("/canned/{canned_id}", response_model=CannedOut)
-def edit_canned(canned_id: int, body: CannedIn, db: Session = Depends(get_db)):
-    return agents.save_canned(db, body, canned_id)
+def edit_canned(canned_id: PathId, body: CannedIn, agent: Agent = Depends(current_agent),
+                db: Session = Depends(get_db)):
+    return agents.save_canned(db, body, canned_id, actor=agent)
 
 
 @router.delete("/canned/{canned_id}", status_code=204)
-def delete_canned(canned_id: int, db: Session = Depends(get_db)):
-    agents.delete_canned(db, canned_id)
+def delete_canned(canned_id: PathId, agent: Agent = Depends(current_agent), db: Session = Depends(get_db)):
+    agents.delete_canned(db, canned_id, actor=agent)
 
 
 @router.get("/tickets", response_model=list[TicketOut])

@@ -17,6 +17,7 @@ from handoff.conversations.views import ConversationSummary, summary
 from handoff.core.clock import UtcDatetime
 from handoff.core.context import Desk
 from handoff.core.errors import DeskError, Forbidden
+from handoff.core.ids import BodyId
 from handoff.queue import service as queue
 from handoff.queue.groups import GROUPS, REASONS
 from handoff.queue.models import HandoffRequest
@@ -59,11 +60,12 @@ class TagsIn(BaseModel):
 
 class TransferIn(BaseModel):
     group: str | None = None
-    agent_id: int | None = None
+    agent_id: BodyId | None = None
 
 
 def _check_holder(conv: Conversation, agent: Agent) -> None:
-    """Only the agent holding a conversation (or a supervisor) writes in it."""
+    """Only the agent holding a conversation (or a supervisor or an admin)
+    writes in it, adds notes to it or tags it."""
     if conv.agent_id != agent.id and agent.role.value == "agent":
         raise Forbidden("该会话不在您的接待中", "not_your_conversation")
 
@@ -132,6 +134,7 @@ def reply(desk: Desk, db: Session, conv_id: str, agent: Agent, text: str, now: d
 
 def add_note(redis: Redis, db: Session, conv_id: str, agent: Agent, text: str, now: datetime) -> NoteOut:
     conv = conversations.get_conversation(db, conv_id)
+    _check_holder(conv, agent)
     note = Note(conversation_id=conv.id, agent_id=agent.id, text=text.strip(), created_at=now)
     db.add(note)
     db.commit()
@@ -139,8 +142,10 @@ def add_note(redis: Redis, db: Session, conv_id: str, agent: Agent, text: str, n
     return NoteOut(id=note.id, agent_name=agent.display_name, text=note.text, created_at=note.created_at)
 
 
-def set_tags(desk: Desk, db: Session, conv_id: str, tags: list[str], now: datetime) -> ConversationSummary:
+def set_tags(desk: Desk, db: Session, conv_id: str, tags: list[str], now: datetime, *,
+             agent: Agent) -> ConversationSummary:
     conv = conversations.get_conversation(db, conv_id)
+    _check_holder(conv, agent)
     conv.tags = list(dict.fromkeys(t.strip()[:20] for t in tags if t.strip()))
     db.commit()
     events.state_changed(desk.redis, conv, conv.agent_id)

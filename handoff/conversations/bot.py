@@ -21,11 +21,13 @@ class BotUnavailable(Exception):
 
 
 class BotClient:
-    def __init__(self, urls: list[str], timeout: float) -> None:
+    def __init__(self, urls: list[str], timeout: float, token: str = "") -> None:
         if not urls:
             raise ValueError("no Rasa URL configured")
         self.urls = urls
         self.timeout = timeout
+        # Rasa's --auth-token: its HTTP API (parse, trackers) refuses calls without it.
+        self._auth = {"token": token} if token else {}
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)))
 
     async def aclose(self) -> None:
@@ -38,6 +40,8 @@ class BotClient:
         try:
             response = await self._http.request(method, url, **kwargs)
             response.raise_for_status()
+        except httpx.HTTPStatusError as exc:  # (the message would show the URL, token included)
+            raise BotUnavailable(f"HTTP {exc.response.status_code} from {method} {exc.request.url.path}") from exc
         except httpx.HTTPError as exc:
             raise BotUnavailable(f"{type(exc).__name__}: {exc}") from exc
         return response
@@ -53,7 +57,7 @@ class BotClient:
     async def parse(self, sender_id: str, text: str) -> dict:
         """NLU only: the conversation's dialogue is not touched."""
         response = await self._call(
-            "POST", f"{self.url_for(sender_id)}/model/parse", json={"text": text}
+            "POST", f"{self.url_for(sender_id)}/model/parse", json={"text": text}, params=self._auth
         )
         return response.json()
 
@@ -61,7 +65,7 @@ class BotClient:
         """Slots and latest message, without the event history."""
         response = await self._call(
             "GET", f"{self.url_for(sender_id)}/conversations/{quote(sender_id, safe='')}/tracker",
-            params={"include_events": "NONE"},
+            params={"include_events": "NONE", **self._auth},
         )
         return response.json()
 
@@ -69,7 +73,7 @@ class BotClient:
         await self._call(
             "POST",
             f"{self.url_for(sender_id)}/conversations/{quote(sender_id, safe='')}/tracker/events",
-            json=event, params={"include_events": "NONE"},
+            json=event, params={"include_events": "NONE", **self._auth},
         )
 
     async def loaded_model(self, url: str) -> str | None:

@@ -20,6 +20,7 @@ from handoff.conversations import service as conversations
 from handoff.conversations.bot import BotUnavailable, nlu_summary
 from handoff.conversations.models import Message, Role, State
 from handoff.conversations.schemas import MessageOut
+from handoff.core import signing
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
 from handoff.queue import dispatch
@@ -86,8 +87,10 @@ def _store_customer_message(desk: Desk, conv_id: str, text: str, client_id: str 
             if conv.state != State.with_agent and not survey_answer:
                 events.typing(desk.redis, conv, "bot")
         tier = queue.customer_tier(desk, db, conv.customer_id, now)
-        metadata = {"customer_id": conv.customer_id, "channel": conv.channel,
-                    "tier": tier, "conversation_id": conv.id, "customer_text": text}
+        # Signed: the action server believes who the customer is only from the desk.
+        metadata = signing.sign_metadata(desk.settings.service_token, conv.rasa_sender_id, {
+            "customer_id": conv.customer_id, "channel": conv.channel, "tier": tier,
+            "conversation_id": conv.id, "customer_text": text})
         return (conversations.message_out(message), created, conv.state, conv.rasa_sender_id,
                 metadata, message.id)
 

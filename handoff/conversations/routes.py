@@ -1,10 +1,12 @@
 """Web chat API for the widget (and any front end a shop builds)."""
 
+import time
+
 from fastapi import APIRouter, Depends, Header, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from handoff.conversations import relay
+from handoff.conversations import limits, relay
 from handoff.conversations import service as conversations
 from handoff.conversations.schemas import (
     ConversationOpened,
@@ -20,6 +22,7 @@ from handoff.conversations.schemas import (
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
 from handoff.core.deps import get_db
+from handoff.core.limits import client_ip
 from handoff.queue import service as queue
 
 router = APIRouter(prefix="/api/chat", tags=["web chat"])
@@ -30,9 +33,11 @@ def get_desk(request: Request) -> Desk:
 
 
 @router.post("/conversations", response_model=ConversationOpened, status_code=201)
-async def open_conversation(body: OpenConversation, desk: Desk = Depends(get_desk)):
+async def open_conversation(body: OpenConversation, request: Request, desk: Desk = Depends(get_desk)):
     """Open a conversation. A signed customer id makes it the shop's customer; else anonymous."""
-    customer_id = conversations.verified_customer(desk.settings.shop_secret, body.customer_id, body.signature)
+    await run_in_threadpool(limits.opening, desk, ip=client_ip(request))
+    customer_id = conversations.verified_customer(desk.settings, body.customer_id, body.signature,
+                                                  body.timestamp, time.time())
 
     def work():
         with desk.session() as db:
@@ -64,13 +69,14 @@ def list_messages(conv_id: str, after: int = 0, x_chat_token: str | None = Heade
 
 
 @router.post("/conversations/{conv_id}/messages", response_model=SentMessage, status_code=201)
-async def send_message(conv_id: str, body: CustomerMessageIn,
+async def send_message(conv_id: str, body: CustomerMessageIn, request: Request,
                        x_chat_token: str | None = Header(default=None), desk: Desk = Depends(get_desk)):
     """Store the customer's message and wait for the answers (bot replies or a notice)."""
 
     def check():
         with desk.session() as db:
             conversations.authorize(db, conv_id, x_chat_token)
+        limits.message(desk, conv_id=conv_id, ip=client_ip(request))
 
     await run_in_threadpool(check)
     message, replies = await relay.handle_customer_message(

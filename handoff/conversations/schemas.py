@@ -61,6 +61,8 @@ class QueueStatus(BaseModel):
 class OpenConversation(BaseModel):
     customer_id: str | None = Field(default=None, max_length=16)
     signature: str | None = Field(default=None, max_length=128)
+    # When the shop signed the id (unix seconds): part of what is signed.
+    timestamp: int | None = Field(default=None, ge=0, le=2**40)
     channel: str = Field(default="web", pattern=r"^[a-z_]{1,16}$")
 
 

@@ -16,21 +16,25 @@ from sqlalchemy.orm import Session
 from handoff.agents.models import Agent
 from handoff.conversations.models import Conversation, Message, Role, State, Ticket
 from handoff.conversations.schemas import ConsoleMessageOut, CustomerRef, MessageOut
+from handoff.core import signing
 from handoff.core.errors import DeskError, Forbidden, NotFound
+from handoff.core.settings import Settings
 from handoff.shop import service as shop
 from handoff.shop.policy import Policy
 
 
-def sign_customer(secret: str, customer_id: str) -> str:
-    """What a shop's server gives its page: hex HMAC-SHA256 of the customer id."""
-    return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
+def verified_customer(settings: Settings, customer_id: str | None, signature: str | None,
+                      timestamp: int | None, now: float) -> str | None:
+    """The customer id when the shop signed it recently; None (anonymous) otherwise.
 
-
-def verified_customer(secret: str, customer_id: str | None, signature: str | None) -> str | None:
-    """The customer id when its signature is right; None (anonymous) otherwise."""
+    The unstamped old form is accepted in development only.
+    """
     if not customer_id or not signature:
         return None
-    return customer_id if hmac.compare_digest(sign_customer(secret, customer_id), signature) else None
+    ok = signing.customer_signature_ok(settings.shop_secret, customer_id, signature, timestamp, now=now,
+                                       max_age=settings.signed_id_max_age_seconds,
+                                       allow_unstamped=settings.env == "development")
+    return customer_id if ok else None
 
 
 def _hash_token(token: str) -> str:

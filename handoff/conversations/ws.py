@@ -13,11 +13,12 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from handoff.conversations import events, relay
+from handoff.conversations import events, limits, relay
 from handoff.conversations import service as conversations
 from handoff.conversations.schemas import CustomerMessageIn
 from handoff.core.context import Desk
 from handoff.core.errors import DeskError, describe_validation_error
+from handoff.core.limits import client_ip
 from handoff.core.realtime import frames, pump
 from handoff.queue import service as queue
 
@@ -100,7 +101,13 @@ async def _read(ws: WebSocket, desk: Desk, conv_id: str) -> None:
                 detail = "；".join(describe_validation_error(e) for e in exc.errors())
                 await ws.send_json({"type": "error", "detail": detail, "client_id": frame.get("client_id")})
                 continue
-            asyncio.create_task(_handle(ws, desk, conv_id, body))
+            try:
+                await run_in_threadpool(limits.message, desk, conv_id=conv_id, ip=client_ip(ws))
+            except DeskError as exc:
+                await ws.send_json({"type": "error", "detail": exc.message, "client_id": body.client_id})
+                continue
+            # One frame at a time per connection: the next is read when this one is answered.
+            await _handle(ws, desk, conv_id, body)
         else:
             await ws.send_json({"type": "error", "detail": "未知的消息类型"})
 

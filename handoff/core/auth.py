@@ -2,9 +2,10 @@
 
 import hmac
 
-from fastapi import Depends, Header, HTTPException, status
+from fastapi import Depends, Header
 
 from handoff.core.deps import get_app_settings
+from handoff.core.errors import Unauthorized
 from handoff.core.settings import Settings
 
 
@@ -16,4 +17,4 @@ def require_service_token(
     if scheme.lower() != "bearer" or not hmac.compare_digest(
         token.encode(), settings.service_token.encode()
     ):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "服务令牌无效")
+        raise Unauthorized("服务令牌无效", "bad_service_token")

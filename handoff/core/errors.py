@@ -58,6 +58,10 @@ def describe_validation_error(error: dict) -> str:
     field = named[-1] if named else (".".join(loc) if loc else "请求")
     ctx = error.get("ctx") or {}
     kind = error.get("type", "")
+    if kind == "json_invalid":
+        return "请求内容不是有效的 JSON"
+    if kind in ("model_attributes_type", "dict_type") and not loc:
+        return "请求内容应为 JSON 对象"
     if kind == "value_error":
         return str(ctx.get("error") or error.get("msg", "")).removeprefix("Value error, ")
     if kind == "string_too_long":

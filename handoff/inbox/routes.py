@@ -8,6 +8,7 @@ from handoff.agents.deps import current_agent, current_supervisor
 from handoff.agents.models import Agent
 from handoff.core.clock import utcnow
 from handoff.core.deps import get_db
+from handoff.core.ids import PathId
 from handoff.inbox import service
 from handoff.knowledge import service as knowledge
 from handoff.inbox.schemas import FlagIn, InboxGroup, ItemsIn, NewFaqIn, TeachIn
@@ -48,7 +49,7 @@ def intents(db: Session = Depends(get_db)):
 
 
 @flags.post("/messages/{message_id}/flag", status_code=201)
-async def flag(message_id: int, body: FlagIn, agent: Agent = Depends(current_agent),
+async def flag(message_id: PathId, body: FlagIn, agent: Agent = Depends(current_agent),
                db: Session = Depends(get_db)):
     """"机器人理解错了": the message goes to the inbox with the intent it should have had."""
     item = await run_in_threadpool(service.flag, db, message_id=message_id, intent=body.intent, agent=agent,

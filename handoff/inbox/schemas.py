@@ -1,6 +1,7 @@
 from pydantic import BaseModel, Field
 
 from handoff.core.clock import UtcDatetime
+from handoff.core.ids import BodyId
 
 
 class InboxExample(BaseModel):
@@ -32,7 +33,7 @@ class InboxGroup(BaseModel):
 
 
 class ItemsIn(BaseModel):
-    item_ids: list[int] = Field(min_length=1, max_length=500)
+    item_ids: list[BodyId] = Field(min_length=1, max_length=500)
 
 
 class TeachIn(ItemsIn):

@@ -10,6 +10,7 @@ from handoff.core.auth import require_service_token
 from handoff.core.clock import utcnow
 from handoff.core.deps import get_db
 from handoff.core.errors import DeskError
+from handoff.core.ids import MAX_ID, PathId
 from handoff.knowledge import service
 from handoff.knowledge.labels import intent_label
 from handoff.knowledge.schemas import (ExampleIn, ExampleOut, ExampleSaved, ExampleUpdate, FaqCreate,
@@ -85,7 +86,7 @@ def list_intents(db: Session = Depends(get_db)):
 
 @router.get("/examples", response_model=list[ExampleOut], dependencies=[Depends(current_supervisor)])
 def list_examples(intent: str | None = None, q: str | None = None,
-                  limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0),
+                  limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0, le=MAX_ID),
                   db: Session = Depends(get_db)):
     return service.list_examples(db, intent=intent, query=q, limit=limit, offset=offset)
 
@@ -97,7 +98,7 @@ def add_example(body: ExampleIn, actor: Agent = Depends(current_supervisor), db:
 
 
 @router.patch("/examples/{example_id}", response_model=ExampleSaved)
-def update_example(example_id: int, body: ExampleUpdate, actor: Agent = Depends(current_supervisor),
+def update_example(example_id: PathId, body: ExampleUpdate, actor: Agent = Depends(current_supervisor),
                    db: Session = Depends(get_db)):
     example, warnings = service.update_example(db, example_id=example_id, body=body, actor=actor,
                                                now=utcnow())
@@ -105,7 +106,7 @@ def update_example(example_id: int, body: ExampleUpdate, actor: Agent = Depends(
 
 
 @router.delete("/examples/{example_id}", status_code=204)
-def delete_example(example_id: int, actor: Agent = Depends(current_supervisor),
+def delete_example(example_id: PathId, actor: Agent = Depends(current_supervisor),
                    db: Session = Depends(get_db)):
     service.delete_example(db, example_id=example_id, actor=actor, now=utcnow())
 

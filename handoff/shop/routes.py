@@ -23,12 +23,6 @@ def get_policy(request: Request) -> Policy:
     return request.app.state.desk.policy
 
 
-@router.get("/customers/by-phone/{phone}", response_model=schemas.CustomerProfile)
-def customer_by_phone(phone: str, db: Session = Depends(get_db), policy: Policy = Depends(get_policy)):
-    customer = service.find_customer_by_phone(db, phone)
-    return service.customer_profile(db, policy, customer.id, utcnow())
-
-
 @router.get("/customers/{customer_id}", response_model=schemas.CustomerProfile)
 def customer(customer_id: str, db: Session = Depends(get_db), policy: Policy = Depends(get_policy)):
     return service.customer_profile(db, policy, customer_id, utcnow())

@@ -60,13 +60,6 @@ def get_customer(db: Session, customer_id: str) -> Customer:
     return customer
 
 
-def find_customer_by_phone(db: Session, phone: str) -> Customer:
-    customer = db.scalar(select(Customer).where(Customer.phone == validate_phone(phone)))
-    if customer is None:
-        raise NotFound("没有找到使用该手机号的会员", code="customer_not_found")
-    return customer
-
-
 def spend_12m_fen(db: Session, customer_id: str, now: datetime) -> int:
     """Paid spend of the last 12 months, refunded and cancelled orders excluded."""
     total = db.scalar(

@@ -7,6 +7,7 @@ from handoff.agents.deps import current_supervisor
 from handoff.agents.models import Agent
 from handoff.core.clock import utcnow
 from handoff.core.deps import get_db
+from handoff.core.ids import PathId
 from handoff.survey import service
 from handoff.survey.schemas import FollowUpDone, FollowUpOut
 
@@ -22,7 +23,7 @@ def open_follow_ups(request: Request, status: str = "open", db: Session = Depend
 
 
 @router.post("/{task_id}/done", response_model=FollowUpOut)
-def mark_done(task_id: int, body: FollowUpDone, request: Request, db: Session = Depends(get_db),
+def mark_done(task_id: PathId, body: FollowUpDone, request: Request, db: Session = Depends(get_db),
               agent: Agent = Depends(current_supervisor)):
     now = utcnow()
     task = service.finish_follow_up(db, task_id, agent, body.note, now)

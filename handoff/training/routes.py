@@ -7,6 +7,7 @@ from handoff.agents.deps import current_admin, current_supervisor
 from handoff.agents.models import Agent
 from handoff.core.clock import utcnow
 from handoff.core.deps import get_db
+from handoff.core.ids import PathId
 from handoff.knowledge import service as knowledge
 from handoff.training import runner, service, swap
 from handoff.training.models import ModelVersion, TrainingJob
@@ -56,12 +57,12 @@ async def start_job(request: Request, actor: Agent = Depends(current_admin)):
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, dependencies=[Depends(current_supervisor)])
-def job(job_id: int, db: Session = Depends(get_db)):
+def job(job_id: PathId, db: Session = Depends(get_db)):
     return job_out(db, service.get_job(db, job_id))
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobOut)
-async def cancel_job(job_id: int, request: Request, actor: Agent = Depends(current_admin)):
+async def cancel_job(job_id: PathId, request: Request, actor: Agent = Depends(current_admin)):
     desk = request.app.state.desk
     await runner.cancel(desk, job_id=job_id, actor=actor)
     with desk.session() as db:
@@ -75,19 +76,19 @@ def models(db: Session = Depends(get_db)):
 
 
 @router.get("/models/{version_id}", response_model=VersionDetail, dependencies=[Depends(current_supervisor)])
-def model(version_id: int, db: Session = Depends(get_db)):
+def model(version_id: PathId, db: Session = Depends(get_db)):
     return version_out(db, service.get_version(db, version_id), service.active_version(db), detail=True)
 
 
 @router.post("/models/{version_id}/activate")
-async def activate(version_id: int, body: ActivateIn, request: Request, actor: Agent = Depends(current_admin)):
+async def activate(version_id: PathId, body: ActivateIn, request: Request, actor: Agent = Depends(current_admin)):
     """Loads the version into every Rasa process (no message lost) and makes it the live model."""
     return await swap.activate(request.app.state.desk, version_id=version_id, actor=actor,
                                confirm=body.confirm, action="activate")
 
 
 @router.post("/models/{version_id}/rollback")
-async def rollback(version_id: int, body: ActivateIn, request: Request, actor: Agent = Depends(current_admin)):
+async def rollback(version_id: PathId, body: ActivateIn, request: Request, actor: Agent = Depends(current_admin)):
     """Re-activates an earlier version, the same way."""
     return await swap.activate(request.app.state.desk, version_id=version_id, actor=actor,
                                confirm=body.confirm, action="rollback")

@@ -1,12 +1,14 @@
 """The demo shop page, the embeddable widget script, and demo id signing."""
 
+import time
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from handoff.conversations.service import customer_ref, sign_customer
+from handoff.conversations.service import customer_ref
+from handoff.core.signing import sign_customer
 from handoff.core.clock import utcnow
 from handoff.core.deps import get_db
 from handoff.core.errors import NotFound
@@ -34,5 +36,7 @@ def sign(customer_id: str, request: Request, db: Session = Depends(get_db)):
     customer = customer_ref(db, request.app.state.desk.policy, customer_id, utcnow())
     if not settings.demo_mode or customer is None:
         raise NotFound("没有该顾客", "customer_not_found")
-    return {"customer_id": customer.id, "signature": sign_customer(settings.shop_secret, customer.id),
+    timestamp = int(time.time())
+    return {"customer_id": customer.id, "timestamp": timestamp,
+            "signature": sign_customer(settings.shop_secret, customer.id, timestamp),
             "name": customer.name, "tier": customer.tier}

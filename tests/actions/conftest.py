@@ -13,7 +13,8 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from tests.support.servers import ROOT, SERVICE_TOKEN, get_json, start_desk, stop
+from handoff.core.signing import sign_metadata
+from tests.support.servers import ROOT, SERVICE_TOKEN, get_json, post_json, start_desk, stop
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +29,15 @@ def desk_url(tmp_path_factory):
 @pytest.fixture(scope="session")
 def domain() -> dict:
     return yaml.safe_load(Path(ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+# The actions read their key to the desk (and to its metadata signatures) from here.
+os.environ["DESK_SERVICE_TOKEN"] = SERVICE_TOKEN
+
+
+def signed(sender: str = "test-sender", **fields) -> dict:
+    """Message metadata as the desk sends it: signed with the service token the actions know."""
+    return sign_metadata(SERVICE_TOKEN, sender, fields)
 
 
 def make_tracker(
@@ -85,3 +95,15 @@ def run(desk_url, domain):
 @pytest.fixture
 def desk_get(desk_url):
     return lambda path: get_json(desk_url + path, token=SERVICE_TOKEN)[1]
+
+
+@pytest.fixture
+def anonymous_sender(desk_url):
+    """A new anonymous web conversation in the desk: its Rasa sender id."""
+    return lambda: "desk-" + post_json(desk_url + "/api/chat/conversations", {})[1]["id"]
+
+
+@pytest.fixture
+def simulated_sms(desk_url):
+    """The last code the desk's development "SMS" provider sent."""
+    return lambda: get_json(desk_url + "/api/demo/sms")[1][0]

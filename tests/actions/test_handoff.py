@@ -1,7 +1,7 @@
 from actions.fallback import ActionFallback
 from actions.handoff import ActionDeclineHuman, ActionHandoff, where_you_stand
 from actions.session import ActionSessionStart
-from tests.actions.conftest import make_tracker
+from tests.actions.conftest import make_tracker, signed
 
 
 def user(intent: str, text: str = "x") -> dict:
@@ -94,10 +94,15 @@ def test_empty_message_gets_a_prompt(run):
 
 
 def test_session_start_takes_the_customer_from_metadata(run):
-    tracker = make_tracker(slots={"session_started_metadata": {"customer_id": "C002", "tier": "银卡会员"},
+    tracker = make_tracker(slots={"session_started_metadata": signed(customer_id="C002", tier="银卡会员"),
                                   "order_id": "DD260002000001"})
     result = run(ActionSessionStart(), tracker)
     assert result.events[0]["event"] == "session_started"
     assert result.slot("customer_id") == "C002" and result.slot("customer_tier") == "银卡会员"
     assert result.slot("order_id") == "<unset>"  # a new session forgets the last order
     assert (result.events[-1]["event"], result.events[-1]["name"]) == ("action", "action_listen")
+
+
+def test_session_start_ignores_metadata_the_desk_did_not_sign(run):
+    tracker = make_tracker(slots={"session_started_metadata": {"customer_id": "C002", "tier": "银卡会员"}})
+    assert run(ActionSessionStart(), tracker).slot("customer_id") == "<unset>"

@@ -1,7 +1,7 @@
 from actions.logistics import ActionDeliveryTime, ActionTrackOrder
-from tests.actions.conftest import entity, make_tracker
+from tests.actions.conftest import entity, make_tracker, signed
 
-SIGNED_IN_C001 = {"customer_id": "C001", "channel": "web", "tier": "金卡会员"}
+SIGNED_IN_C001 = signed(customer_id="C001", channel="web", tier="金卡会员")
 
 
 def test_signed_in_customer_sees_the_open_order_with_tracking(run):

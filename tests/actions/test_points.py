@@ -1,5 +1,5 @@
 from actions.points import ActionPointsRules, ActionShowPoints
-from tests.actions.conftest import make_tracker
+from tests.actions.conftest import make_tracker, signed
 
 
 def started_by(intent: str) -> list[dict]:
@@ -26,7 +26,7 @@ def test_redeeming_explains_how_to_use_points(run):
 
 def test_rules_for_a_silver_member_show_the_way_to_gold(run, desk_get):
     profile = desk_get("/api/shop/customers/C002")
-    result = run(ActionPointsRules(), make_tracker("积分规则", "ask_points_rules", metadata={"customer_id": "C002"}))
+    result = run(ActionPointsRules(), make_tracker("积分规则", "ask_points_rules", metadata=signed(customer_id="C002")))
     assert "您目前是银卡会员" in result.text
     assert f"再消费 ¥{profile['spend_to_next_tier_yuan']:.2f} 即可升级金卡会员" in result.text
     assert "每日签到 5 积分" in result.text
@@ -40,7 +40,7 @@ def test_rules_for_an_anonymous_visitor_list_every_tier(run):
 def test_a_tier_question_gets_the_thresholds_first_and_the_customers_own_standing(run, desk_get):
     profile = desk_get("/api/shop/customers/C003")
     result = run(ActionPointsRules(), make_tracker("怎么才能升金卡 要花多少钱", "ask_points_rules",
-                                                   metadata={"customer_id": "C003"}))
+                                                   metadata=signed(customer_id="C003")))
     first, second = result.dispatcher.messages
     assert first["text"] == desk_get("/api/shop/faq/tier_thresholds")["text"]  # the FAQ's current words
     assert "金卡" in first["text"]

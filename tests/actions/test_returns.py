@@ -60,10 +60,13 @@ def test_someone_elses_order_is_refused_without_details(desk_url, domain):
     assert result == {"order_id": None} and "没有找到该订单" in said and "T恤" not in said
 
 
-def test_order_given_before_the_phone_is_checked_once_the_customer_is_known(desk_url, domain):
-    tracker = make_tracker(slots={"order_id": "DD260001000002"})
-    result, said = validate("validate_phone", "13800000003", tracker, domain)
-    assert result["customer_id"] == "C003" and result["order_id"] is None
+def test_order_given_before_verification_is_checked_once_the_customer_is_known(anonymous_sender, simulated_sms,
+                                                                                domain):
+    sender = anonymous_sender()
+    tracker = lambda: make_tracker(slots={"order_id": "DD260001000002"}, sender=sender)
+    validate("validate_phone", "13800000003", tracker(), domain)
+    result, said = validate("validate_verification_code", simulated_sms()["code"], tracker(), domain)
+    assert result["customer_id"] == "C003" and result["order_id"] is None  # C001's order, not C003's
 
 
 def test_customised_goods_are_refused_a_no_reason_return_and_offered_a_human(desk_url, domain):

@@ -1,13 +1,10 @@
 """The whole product as `make run` starts it: scripts/run.py on free ports,
 a fresh SQLite database and embedded Redis, the trained model."""
 
-import json
 import signal
 import subprocess
-import time
-import urllib.request
-
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -17,12 +14,14 @@ from playwright.sync_api import sync_playwright
 
 from handoff.shop.seed import DEMO_WECHAT_APP_ID
 from tests.e2e.pages import CHROMIUM_ARGS, shop_page
-from tests.support.servers import DESK_VENV, ROOT, SERVICE_TOKEN, desk_env, free_port
+from handoff.core.signing import sign_metadata
+from tests.support.servers import DESK_VENV, RASA_TOKEN, ROOT, SERVICE_TOKEN, desk_env, free_port, get_json, post_json
 from tests.support.wechat_standin import WechatStandin, new_account
 
 
 class Stack:
     def __init__(self, tmp, **extra_env: str) -> None:
+        self.dir = tmp  # logs in <dir>/log (scripts/run.py's RUN_DIR)
         self.ports = {name: free_port() for name in ("rasa", "actions", "desk")}
         env = desk_env(tmp, RASA_PORT=str(self.ports["rasa"]), ACTIONS_PORT=str(self.ports["actions"]),
                        DESK_PORT=str(self.ports["desk"]), DESK_SERVICE_TOKEN=SERVICE_TOKEN,
@@ -34,6 +33,10 @@ class Stack:
                                      env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.rasa = f"http://127.0.0.1:{self.ports['rasa']}"
         self.desk = f"http://127.0.0.1:{self.ports['desk']}"
+
+    def rasa_api(self, path: str) -> str:
+        """A URL of Rasa's HTTP API, with the token it requires."""
+        return f"{self.rasa}{path}{'&' if '?' in path else '?'}token={RASA_TOKEN}"
 
     def output(self) -> str:
         self.log.seek(0)
@@ -51,24 +54,18 @@ class Stack:
         return psutil.Process(self.proc.pid).children(recursive=True)
 
     def post(self, url: str, body: dict, token: str | None = None) -> tuple[int, object]:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        request = urllib.request.Request(url, json.dumps(body).encode(), headers)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.load(response)
-        except urllib.error.HTTPError as err:
-            return err.code, json.load(err)
+        return post_json(url, body, timeout=30, token=token)
 
 
 def pytest_collection_modifyitems(items):
-    """Tests that stop the shared stack run after every other test."""
-    items.sort(key=lambda item: item.get_closest_marker("stops_stack") is not None)
+    """Tests that stop the shared stack run after every other test; those that read its logs, at the very end."""
+    items.sort(key=lambda item: (item.get_closest_marker("reads_logs") is not None,
+                                 item.get_closest_marker("stops_stack") is not None))
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "stops_stack: stops the session's stack; runs last")
+    config.addinivalue_line("markers", "reads_logs: reads the session stack's logs; runs after everything else")
 
 
 @pytest.fixture(scope="session")
@@ -102,11 +99,12 @@ def agent(stack):
 
 
 class Chat:
-    """One customer's conversation through Rasa's REST channel, with the desk's metadata."""
+    """One customer's conversation through Rasa's REST channel, with the desk's (signed) metadata."""
 
     def __init__(self, stack: Stack, sender: str, customer_id: str | None = None) -> None:
         self.stack, self.sender = stack, sender
-        self.metadata = {"channel": "web"} | ({"customer_id": customer_id} if customer_id else {})
+        metadata = {"channel": "web"} | ({"customer_id": customer_id} if customer_id else {})
+        self.metadata = sign_metadata(SERVICE_TOKEN, sender, metadata)
 
     def say(self, text: str) -> str:
         status, replies = self.stack.post(f"{self.stack.rasa}/webhooks/rest/webhook",
@@ -118,6 +116,32 @@ class Chat:
     @property
     def buttons(self) -> list[dict]:
         return [b for r in self.last for b in r.get("buttons", [])]
+
+
+class WebChat:
+    """One anonymous visitor's conversation through the desk's web chat API (as the widget does)."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        status, conv = stack.post(f"{stack.desk}/api/chat/conversations", {})
+        assert status == 201, conv
+        self.id, self.token = conv["id"], conv["token"]
+
+    def say(self, text: str) -> str:
+        status, sent = post_json(f"{self.stack.desk}/api/chat/conversations/{self.id}/messages", {"text": text},
+                                 timeout=30, headers={"X-Chat-Token": self.token})
+        assert status == 201, sent
+        self.last = sent["replies"]
+        return "\n".join(r.get("text", "") for r in self.last)
+
+    def sms_code(self) -> str:
+        """The code the desk's development SMS provider just "sent"."""
+        return get_json(f"{self.stack.desk}/api/demo/sms")[1][0]["code"]
+
+
+@pytest.fixture
+def web_chat(stack):
+    return lambda: WebChat(stack)
 
 
 @pytest.fixture

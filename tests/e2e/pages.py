@@ -1,8 +1,10 @@
 """Helpers of the browser tests: the shop's page with the widget, the widget, the console."""
 
+import time
+
 from playwright.sync_api import Page, expect
 
-from handoff.conversations.service import sign_customer
+from handoff.core.signing import sign_customer
 from tests.support.servers import ROOT
 
 ARTIFACTS = ROOT / "var" / "artifacts"
@@ -10,11 +12,13 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 def shop_page(desk: str, customer_id: str) -> str:
-    signature = sign_customer("dev-shop-secret", customer_id)
+    timestamp = int(time.time())  # what a shop's server does when it renders the page
+    signature = sign_customer("dev-shop-secret", customer_id, timestamp)
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>某店铺</title></head>
 <body><h1>某店铺的商品页</h1>
 <script src="{desk}/widget.js"></script>
-<script>ShopChat.init({{deskUrl: "{desk}", customerId: "{customer_id}", signature: "{signature}"}});</script>
+<script>ShopChat.init({{deskUrl: "{desk}", customerId: "{customer_id}", timestamp: {timestamp},
+                       signature: "{signature}"}});</script>
 </body></html>"""
 
 

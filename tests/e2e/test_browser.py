@@ -88,6 +88,38 @@ def test_the_demo_shop_page_loads_the_widget(browser, stack):
     expect(page.locator("body")).to_contain_text("悦购商城")
 
 
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+def test_a_guest_verifies_with_the_sms_code_before_seeing_personal_data(browser, stack, viewport):
+    guest = browser.new_context(viewport=viewport).new_page()
+    guest.goto(f"{stack.desk}/")  # the demo shop, not logged in
+    guest.get_by_test_id("chat-launcher").click()
+    expect(messages(guest, "bot").first).to_be_visible(timeout=15_000)
+    say(guest, "查一下我的积分")
+    expect(messages(guest, "bot").last).to_contain_text("手机号", timeout=15_000)
+    sent_before = guest.evaluate("fetch('/api/demo/sms').then(r => r.json()).then(l => l.length ? l[0].text : '')")
+    say(guest, "13800000002")
+    expect(messages(guest, "bot").last).to_contain_text("6 位验证码", timeout=15_000)
+    assert "积分余额" not in messages(guest, "bot").all_inner_texts()[-2]  # a phone number proves nothing
+    # In development the demo page shows the SMS the desk "sent", clearly marked.
+    sms = guest.get_by_test_id("simulated-sms")
+    expect(sms).to_be_visible(timeout=10_000)
+    if sent_before:
+        expect(sms).not_to_contain_text(sent_before, timeout=10_000)  # this conversation's code, not an older one
+    expect(sms).to_contain_text("开发模式")
+    expect(sms).to_contain_text("138****0002")
+    code = re.search(r"验证码是 (\d{6})", sms.inner_text()).group(1)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    guest.screenshot(path=str(ARTIFACTS / f"widget-verify-{viewport['width']}.png"))
+    sms.click()  # a tap puts the banner away
+    expect(sms).to_be_hidden()
+    say(guest, code)
+    expect(messages(guest, "bot").filter(has_text="身份验证成功")).to_have_count(1, timeout=15_000)
+    expect(messages(guest, "bot").last).to_contain_text("积分", timeout=15_000)
+    guest.screenshot(path=str(ARTIFACTS / f"widget-verified-{viewport['width']}.png"))
+    guest.context.close()
+
+
 def test_widget_reconnects_without_losing_or_repeating_messages(browser, stack, shop_site):
     import httpx
 

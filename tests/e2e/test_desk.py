@@ -3,7 +3,7 @@ handoff to an agent, the bot paused while the agent answers, then back."""
 
 import httpx
 
-from handoff.conversations.service import sign_customer
+from handoff.core.signing import sign_customer
 
 
 class WebCustomer:
@@ -22,7 +22,7 @@ class WebCustomer:
 
 
 def tracker(stack, conv_id: str) -> dict:
-    return httpx.get(f"{stack.rasa}/conversations/desk-{conv_id}/tracker", timeout=10).json()
+    return httpx.get(stack.rasa_api(f"/conversations/desk-{conv_id}/tracker"), timeout=10).json()
 
 
 def test_the_bot_answers_in_web_chat_with_the_customers_data(stack, agent):
@@ -61,7 +61,7 @@ def test_handoff_agent_reply_and_back_to_the_bot(stack, agent):
 
 def test_parse_results_carry_sentiment(stack):
     def parse(text):
-        return httpx.post(f"{stack.rasa}/model/parse", json={"text": text}, timeout=10).json()["sentiment"]
+        return httpx.post(stack.rasa_api("/model/parse"), json={"text": text}, timeout=10).json()["sentiment"]
 
     assert parse("真是太好了，又没到")["label"] == "negative"
     assert parse("请问怎么退货")["label"] == "neutral"

@@ -17,7 +17,7 @@ CONTRACT_INTENTS = {
 
 
 def parse(stack, text: str) -> dict:
-    status, body = stack.post(f"{stack.rasa}/model/parse", {"text": text})
+    status, body = stack.post(stack.rasa_api("/model/parse"), {"text": text})
     assert status == 200
     return body
 
@@ -30,7 +30,7 @@ def test_health_is_green_with_every_part(stack):
 
 
 def test_the_model_knows_exactly_the_contract_intents(stack):
-    status, domain = get_json(f"{stack.rasa}/domain", token=None)
+    status, domain = get_json(stack.rasa_api("/domain"), token=None)
     assert status == 200
     names = {next(iter(i)) if isinstance(i, dict) else i for i in domain["intents"]}
     assert names == CONTRACT_INTENTS
@@ -59,21 +59,24 @@ def test_signed_in_customer_tracks_the_parcel(chat):
     assert "DD260001000001" in answer and "运输中" in answer
 
 
-def test_anonymous_customer_identifies_with_a_bare_phone_number(chat):
-    c = chat()
+def test_a_bare_phone_number_identifies_nobody_the_sms_code_does(web_chat):
+    c = web_chat()
     assert "手机号" in c.say("查一下我的积分")
     answer = c.say("13800000002")
-    assert "已确认您的身份" in answer and "积分" in answer
+    assert "验证码" in answer and "138****0002" in answer
+    assert "积分" not in answer and "张" not in answer and "银卡" not in answer
+    answer = c.say(c.sms_code())
+    assert "身份验证成功" in answer and "积分" in answer
 
 
-def test_an_order_number_while_the_bot_waits_for_the_phone_gets_one_clear_answer(chat):
-    c = chat()
+def test_an_order_number_while_the_bot_waits_for_the_phone_gets_one_clear_answer(web_chat):
+    c = web_chat()
     assert "手机号" in c.say("我的快递到哪了")
     c.say("请问怎么退货")  # an interruption the form survives
-    answer = c.say("訂單DD260001000001到哪了？")  # not the phone it asked for
-    assert answer.count("手机号") == 1 and len(c.last) == 1, c.last  # once, not until Rasa's circuit breaker
-    answer = c.say("13800000001")
-    assert "已确认您的身份" in answer and "DD260001000001" in answer, answer
+    answer = c.say("訂單DD260001000001到哪了？")  # neither the phone nor order + last four digits
+    assert answer.count("验证您的身份") == 1 and len(c.last) == 1, c.last  # once, not until Rasa's circuit breaker
+    answer = c.say("DD260001000001 0001")  # the order number with the phone's last four digits
+    assert "身份验证成功" in answer and "DD260001000001" in answer, answer
     assert c.say("我有多少积分").strip()  # and the conversation goes on
 
 
@@ -87,6 +90,31 @@ def test_return_from_request_to_return_id(chat, stack):
     assert "退货申请已提交" in answer and "TH" in answer
     status, returns = get_json(f"{stack.desk}/api/shop/customers/C001/returns", token=SERVICE_TOKEN)
     assert any(r["order_id"] == "DD260001000002" for r in returns)
+
+
+def test_rasas_api_refuses_without_the_token(stack):
+    for path in ("/domain", "/status", "/conversations/e2e-attack/tracker"):
+        assert get_json(f"{stack.rasa}{path}", token=None)[0] == 401
+        assert get_json(f"{stack.rasa}{path}?token=wrong", token=None)[0] == 401
+    # Writing a customer into a tracker, as the attack did:
+    status, _ = stack.post(f"{stack.rasa}/conversations/e2e-attack/tracker/events",
+                           {"event": "slot", "name": "customer_id", "value": "C001"})
+    assert status == 401
+    assert get_json(stack.rasa_api("/domain"), token=None)[0] == 200
+
+
+def test_a_message_with_an_unsigned_customer_id_is_answered_as_nobody(stack):
+    status, replies = stack.post(f"{stack.rasa}/webhooks/rest/webhook", {
+        "sender": "e2e-forged", "message": "我的快递到哪了", "metadata": {"customer_id": "C001", "channel": "web"}})
+    said = " ".join(r.get("text", "") for r in replies)
+    assert status == 200 and "验证您的身份" in said and "DD260001000001" not in said
+
+
+def test_the_action_server_refuses_calls_without_rasas_token(stack):
+    port = stack.ports["actions"]
+    assert get_json(f"http://127.0.0.1:{port}/health")[0] == 200
+    status, body = stack.post(f"http://127.0.0.1:{port}/webhook", {"next_action": "action_track_order"})
+    assert status == 401
 
 
 def test_another_customers_order_is_never_shown(chat):

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from playwright.sync_api import Page, expect
 
-from handoff.conversations.service import sign_customer
+from handoff.core.signing import sign_customer
 from tests.e2e.pages import ARTIFACTS, login, messages, open_widget, say
 
 NEW_ANSWER = "支持以旧换新：旧手机、平板按成色折价，最高抵扣新机价格的30%，下单时选择“以旧换新”即可，快递上门回收。"
@@ -137,7 +137,7 @@ def test_the_shop_teaches_its_bot_end_to_end(browser, stack, shop_site):
         admin.locator("#faq-example").fill(question)
         admin.locator("#faq-example-add").click()
         expect(admin.locator("#faq-examples li", has_text=question)).to_be_visible(timeout=10_000)
-    before = httpx.post(f"{stack.rasa}/model/parse", json={"text": asked}, timeout=10).json()
+    before = httpx.post(stack.rasa_api("/model/parse"), json={"text": asked}, timeout=10).json()
     assert before["intent"]["name"] != "faq" or "faq_" not in str(before.get("response_selector"))
 
     # 3. The customer's own message, from the inbox, to the new answer.
@@ -185,7 +185,7 @@ def test_the_shop_teaches_its_bot_end_to_end(browser, stack, shop_site):
         expect(admin.locator('#versions tr[data-version="v1"]')).to_contain_text("线上", timeout=120_000)
         time.sleep(1)
     load.check("rollback")
-    after = httpx.post(f"{stack.rasa}/model/parse", json={"text": asked}, timeout=10).json()
+    after = httpx.post(stack.rasa_api("/model/parse"), json={"text": asked}, timeout=10).json()
     assert "faq_" not in str(after.get("response_selector", {}).get("faq", {}).get("response", {}))
 
     # The audit log has it all, newest first.

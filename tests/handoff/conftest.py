@@ -15,6 +15,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(
+        env="development",
         database_url=f"sqlite:///{tmp_path / 'desk.db'}",
         redis_url="",
         embedded_redis_dir=tmp_path / "redis",

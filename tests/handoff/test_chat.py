@@ -4,7 +4,7 @@ here: the bot's own answers are tested in tests/e2e against a trained model)."""
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from handoff.conversations.service import sign_customer
+from handoff.core.signing import sign_customer
 from tests.handoff.conftest import Customer, Staff, handoff
 
 

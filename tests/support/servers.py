@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RASA_VENV = ROOT / ".venv" / "rasa"
 DESK_VENV = ROOT / ".venv" / "desk"
 SERVICE_TOKEN = "test-service-token"
+RASA_TOKEN = "test-rasa-token"  # Rasa's --auth-token, also the action server's key
 
 
 def free_port() -> int:
@@ -31,6 +32,19 @@ def get_json(url: str, timeout: float = 5, token: str | None = None) -> tuple[in
         headers["Authorization"] = f"Bearer {token}"
     try:
         with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as err:
+        return err.code, json.load(err)
+
+
+def post_json(url: str, body: dict, timeout: float = 5, token: str | None = None,
+              headers: dict | None = None) -> tuple[int, object]:
+    headers = {"Accept": "application/json", "Content-Type": "application/json"} | (headers or {})
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.load(response)
     except urllib.error.HTTPError as err:
         return err.code, json.load(err)
@@ -67,9 +81,17 @@ def desk_env(tmp: Path, **extra: str) -> dict[str, str]:
         DESK_DATABASE_URL=f"sqlite:///{tmp / 'desk.db'}",
         DESK_EMBEDDED_REDIS_DIR=str(tmp / "redis"),
         DESK_TRAINING_DIR=str(tmp / "training"),
+        DESK_ENV="development",
         DESK_SERVICE_TOKEN=SERVICE_TOKEN,
+        RASA_TOKEN=RASA_TOKEN,
         # Tests run at any hour; after-hours behaviour has its own tests.
         DESK_BUSINESS_HOURS="00:00-24:00",
+        # Every test client and load generator is one address (127.0.0.1): the
+        # per-address and per-conversation limits have their own tests
+        # (tests/handoff/test_abuse.py), here they would only throttle the run.
+        DESK_CONVERSATIONS_PER_IP_PER_HOUR="1000000",
+        DESK_MESSAGES_PER_IP_PER_MINUTE="1000000",
+        DESK_MESSAGES_PER_CONVERSATION_PER_MINUTE="1000000",
         PYTHONUNBUFFERED="1",
     )
     env.pop("REDIS_URL", None)

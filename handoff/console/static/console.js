@@ -11,7 +11,10 @@
   const SLOT_NAMES = { order_id: "订单号", phone: "手机号", return_reason: "退货原因", region: "地区",
     customer_id: "客户编号", customer_tier: "会员等级", channel: "渠道", return_confirmed: "已确认退货",
     handoff_reason: "转人工原因", human_offered: "已提议转人工", product: "咨询的商品（编号）",
-    product_topic: "咨询的方面" };
+    product_topic: "咨询的方面", verification_code: "短信验证" };
+  // A visitor the desk has not verified (not signed in, not a bound WeChat
+  // follower, no SMS code or order check yet): a phone number they typed proves nothing.
+  const UNVERIFIED = "访客（身份未验证）";
 
   const S = { me: null, tab: "queue", queue: [], mine: [], tickets: [], current: null, canned: [],
     groups: [], agents: [], unread: new Set(), ws: null, wsDelay: 1000, cannedIndex: 0 };
@@ -56,9 +59,11 @@
 
   // --- login ---------------------------------------------------------------
 
-  function showLogin() {
+  // reason: why the agent has to log in again (shown on the log-in form).
+  function showLogin(reason) {
     $("app").hidden = true;
     $("login-view").hidden = false;
+    if (reason) $("login-error").textContent = reason;
     if (S.ws) { S.ws.onclose = null; S.ws.close(); S.ws = null; }
   }
   $("login-form").addEventListener("submit", async (event) => {
@@ -78,6 +83,7 @@
     $("me-name").textContent = S.me.display_name + "（" + (ROLE[S.me.role] || S.me.role) + "）";
     $("admin-link").hidden = S.me.role !== "admin";
     $("workspace-link").hidden = S.me.role === "agent";
+    $("canned-edit").hidden = S.me.role === "agent";  // shared replies: supervisors and admins edit them
     $("presence").value = S.me.presence;
     S.groups = await api("GET", "/api/console/groups");
     await loadIntents().catch(() => null);  // Chinese intent names; the raw name if this fails
@@ -118,7 +124,7 @@
   }
 
   function customerLine(c, row) {
-    row.append(el("span", c.customer ? c.customer.name : "访客", "name"));
+    row.append(el("span", c.customer ? c.customer.name : UNVERIFIED, "name"));
     if (c.customer) row.append(el("span", c.customer.tier, tierClass(c.customer.tier)));
   }
   function slaText(c, elapsed) {
@@ -236,12 +242,13 @@
 
   function renderConversation() {
     const c = S.current;
-    $("conv-customer").textContent = c.customer ? c.customer.name + "（" + c.customer.tier + "）" : "访客（未登录）";
+    $("conv-customer").textContent = c.customer ? c.customer.name + "（" + c.customer.tier + "）" : UNVERIFIED;
     $("conv-state").textContent = (CHANNELS[c.channel] || c.channel) + " · " + STATE[c.state] + (c.agent ? " · " + c.agent.name : "");
     const mineNow = c.state === "with_agent" && c.agent && c.agent.id === S.me.id;
     $("claim-open").hidden = c.state !== "queued";
     $("resolve").hidden = !(c.state === "with_agent" || c.state === "queued");
     $("reply-send").disabled = !(mineNow || (c.state === "with_agent" && S.me.role !== "agent"));
+    $("tag-input").hidden = !mayAnnotate(c);
     renderTags();
     renderTransferTargets();
     renderSla();
@@ -342,15 +349,19 @@
     return node;
   }
 
+  // Notes and tags: the agent holding the conversation, or a supervisor or an admin.
+  function mayAnnotate(c) { return (c.agent && c.agent.id === S.me.id) || S.me.role !== "agent"; }
   function renderTags() {
     const box = $("tags");
     box.replaceChildren();
     for (const tag of S.current.tags) {
       const chip = el("span", tag, "tag");
-      const x = el("button", "×");
-      x.title = "删除标签";
-      x.onclick = () => saveTags(S.current.tags.filter((t) => t !== tag));
-      chip.append(x);
+      if (mayAnnotate(S.current)) {
+        const x = el("button", "×");
+        x.title = "删除标签";
+        x.onclick = () => saveTags(S.current.tags.filter((t) => t !== tag));
+        chip.append(x);
+      }
       box.append(chip);
     }
   }
@@ -444,7 +455,7 @@
 
     section("客户信息");
     const p = c.customer_profile;
-    if (!p) box.append(el("div", "访客（未登录）", "nlu"));
+    if (!p) box.append(el("div", UNVERIFIED + "：顾客自称的手机号不能证明身份，请勿透露订单、地址等个人信息", "nlu unverified"));
     else kv([["姓名", p.name], ["手机", p.phone_masked], ["会员等级", p.tier.name], ["积分", p.points],
       ["近12月消费", "¥" + p.spend_12m_yuan.toFixed(2)],
       ["距下一等级", p.next_tier ? p.next_tier.name + " 还差 ¥" + p.spend_to_next_tier_yuan.toFixed(2) : "已是最高等级"]]);
@@ -478,6 +489,7 @@
     if (!text || !S.current) return;
     const note = mode() === "note";
     if (!note && $("reply-send").disabled) { $("reply-error").textContent = "请先接入该会话"; return; }
+    if (note && !mayAnnotate(S.current)) { $("reply-error").textContent = "只能在您接待的会话中添加备注"; return; }
     try {
       const out = await api("POST", "/api/console/conversations/" + S.current.id + (note ? "/notes" : "/messages"), { text });
       box.value = "";
@@ -588,10 +600,18 @@
     ws.onmessage = (event) => onEvent(JSON.parse(event.data));
     ws.onclose = (event) => {
       if (S.ws !== ws) return;
-      $("conn").textContent = "连接断开，正在重连…";
+      S.ws = null;
       $("conn").className = "conn down";
-      if (event.code === 4401) return showLogin();
-      setTimeout(connect, S.wsDelay);
+      // 4401: the session is gone (logged out, expired, or the account was
+      // changed): log in again. 4403: refused for its origin; retrying will not help.
+      if (event.code === 4401) return showLogin(event.reason || "您的账号已在其他地方变更，请重新登录");
+      if (event.code === 4403) { $("conn").textContent = event.reason || "实时连接被拒绝"; return; }
+      $("conn").textContent = "连接断开，正在重连…";
+      // Still logged in? (a 401 shows the log-in form instead of retrying for ever)
+      setTimeout(() => {
+        if ($("app").hidden || S.ws) return;
+        api("GET", "/api/agents/me").then(connect, (err) => { if (err.status !== 401) connect(); });
+      }, S.wsDelay);
       S.wsDelay = Math.min(S.wsDelay * 2, 15000);
     };
   }
@@ -609,7 +629,7 @@
         renderConversation();
       } else if (ev.conversation.agent && ev.conversation.agent.id === S.me.id && ev.conversation.state === "with_agent") {
         S.unread.add(ev.conversation.id);
-        toast("新会话已分配给您：" + (ev.conversation.customer ? ev.conversation.customer.name : "访客"));
+        toast("新会话已分配给您：" + (ev.conversation.customer ? ev.conversation.customer.name : UNVERIFIED));
       }
     } else if (ev.type === "message") {
       if (S.current && ev.conversation_id === S.current.id) {

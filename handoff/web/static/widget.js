@@ -2,9 +2,9 @@
  * Web chat widget of the customer-service desk: one embeddable script.
  *
  *   <script src="https://desk.example.com/widget.js"></script>
- *   <script>ShopChat.init({customerId: "C001", signature: "<hex HMAC>"})</script>
+ *   <script>ShopChat.init({customerId: "C001", timestamp: 1767225600, signature: "<hex HMAC of 'C001:1767225600'>"})</script>
  *
- * or <script src=".../widget.js" data-auto-init data-customer-id="C001" data-signature="..."></script>
+ * or <script src=".../widget.js" data-auto-init data-customer-id="C001" data-timestamp="..." data-signature="..."></script>
  *
  * Talks to the desk over a WebSocket (HTTP polling when it cannot), keeps the
  * conversation across reloads (localStorage), resends unconfirmed messages by
@@ -79,6 +79,7 @@
     this.desk = (options.deskUrl || DEFAULT_DESK).replace(/\/$/, "");
     this.customerId = options.customerId || null;
     this.signature = options.signature || null;
+    this.timestamp = options.timestamp || null;  // when the shop signed the id (unix seconds)
     this.title = options.title || "在线客服";
     this.key = STORE + this.desk + ":" + (this.customerId || "guest");
     this.shown = {};        // message id -> true
@@ -215,7 +216,7 @@
     var self = this;
     this.token = null;
     return this.api("POST", "/api/chat/conversations", {
-      customer_id: this.customerId, signature: this.signature, channel: "web",
+      customer_id: this.customerId, signature: this.signature, timestamp: this.timestamp, channel: "web",
     }).then(function (conv) {
       self.id = conv.id;
       self.token = conv.token;
@@ -480,6 +481,7 @@
     window.ShopChat.init({
       customerId: SCRIPT.getAttribute("data-customer-id") || null,
       signature: SCRIPT.getAttribute("data-signature") || null,
+      timestamp: Number(SCRIPT.getAttribute("data-timestamp")) || null,
     });
   }
 })();
