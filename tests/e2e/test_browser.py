@@ -120,6 +120,36 @@ def test_a_guest_verifies_with_the_sms_code_before_seeing_personal_data(browser,
     guest.context.close()
 
 
+def test_the_console_shows_a_guest_who_only_typed_a_phone_as_unverified(browser, stack):
+    guest = browser.new_context(viewport={"width": 420, "height": 760}).new_page()
+    with guest.expect_response(lambda r: r.url.endswith("/api/chat/conversations")
+                               and r.request.method == "POST") as opened:
+        guest.goto(f"{stack.desk}/")
+        guest.get_by_test_id("chat-launcher").click()
+    conv_id = opened.value.json()["id"]
+    say(guest, "我的快递到哪了")
+    expect(messages(guest, "bot").last).to_contain_text("手机号", timeout=15_000)
+    say(guest, "13800000001")  # claimed, never proven
+    expect(messages(guest, "bot").last).to_contain_text("6 位验证码", timeout=15_000)
+    say(guest, "转人工")
+    expect(guest.get_by_test_id("chat-status")).to_contain_text("转接", timeout=30_000)
+
+    agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    login(agent, stack.desk, "supervisor", "super123")
+    item = agent.locator(f'[data-testid="queue-item"][data-conversation-id="{conv_id}"]')
+    expect(item).to_contain_text("访客（身份未验证）", timeout=15_000)
+    expect(item).not_to_contain_text("张伟")
+    item.click()
+    panel = agent.get_by_test_id("context-panel")
+    expect(panel).to_contain_text("请勿透露订单", timeout=15_000)
+    expect(panel).not_to_contain_text("DD260001000001")  # none of 张伟's orders
+    agent.on("dialog", lambda dialog: dialog.accept())
+    agent.get_by_test_id("resolve").click()  # out of the queue again, for the other tests
+    expect(item).to_have_count(0, timeout=10_000)
+    guest.context.close()
+    agent.context.close()
+
+
 def test_widget_reconnects_without_losing_or_repeating_messages(browser, stack, shop_site):
     import httpx
 
