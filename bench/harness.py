@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.support.servers import DESK_VENV, RASA_TOKEN, SERVICE_TOKEN, desk_env, free_port  # noqa: E402
@@ -25,6 +27,19 @@ class Running:
     def rasa_api(self, path: str) -> str:
         """A URL of Rasa's HTTP API, with the token it requires."""
         return f"{self.rasa}{path}{'&' if '?' in path else '?'}token={RASA_TOKEN}"
+
+
+def process_name(proc: psutil.Process) -> str:
+    """Which part of the product a process started by scripts/run.py is."""
+    cmd = " ".join(proc.cmdline())
+    if "uvicorn" in cmd:
+        return "desk"
+    return "action server" if "actions.server" in cmd or " actions" in cmd else "Rasa"
+
+
+def stack_processes(running: "Running") -> dict[str, psutil.Process]:
+    """The three processes of a running stack, by name."""
+    return {process_name(p): p for p in psutil.Process(running.proc.pid).children()}
 
 
 @contextlib.contextmanager

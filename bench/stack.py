@@ -15,7 +15,7 @@ import time
 import urllib.request
 
 import psutil
-from harness import SERVICE_TOKEN, running_stack
+from harness import SERVICE_TOKEN, running_stack, stack_processes
 
 from handoff.core.signing import sign_metadata
 
@@ -44,13 +44,6 @@ def rss_mb(proc: psutil.Process) -> float:
     return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20
 
 
-def process_name(proc: psutil.Process) -> str:
-    cmd = proc.cmdline()
-    if any("uvicorn" in part for part in cmd):
-        return "desk (uvicorn; embedded redis-server included)"
-    return "action server (rasa run actions)" if "actions" in cmd else "Rasa server (rasa run)"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=200)
@@ -67,8 +60,7 @@ def main() -> None:
         track = [call(hook, {"sender": f"b-track-{i}", "message": "我的快递到哪了",
                              "metadata": sign_metadata(SERVICE_TOKEN, f"b-track-{i}", {"customer_id": "C001"})})
                  for i in range(50)]
-        children = {process_name(p): p for p in psutil.Process(stack.proc.pid).children()}
-        memory = {name: rss_mb(p) for name, p in children.items()}
+        memory = {name: rss_mb(p) for name, p in stack_processes(stack).items()}
 
     base50, base95 = percentiles(status)
     print(f"\nStack ready after {ready_s:.1f} s (all three processes, from a cold start)\n")
@@ -79,7 +71,7 @@ def main() -> None:
                           ("REST webhook, track order → 2 actions + desk (50)", track)]:
         p50, p95 = percentiles(samples)
         print(f"| {name} | {p50:.1f} | {p95:.1f} | {p50 / base50:.1f}× |")
-    print("\n| process | RSS MB (with children) |\n|---|---:|")
+    print("\n| process | RSS MB (with children; the desk's include the embedded redis-server) |\n|---|---:|")
     for name, mb in memory.items():
         print(f"| {name} | {mb:.0f} |")
 

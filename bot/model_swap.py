@@ -16,9 +16,7 @@ store. A message in flight finishes on the agent it started with.
 
 import asyncio
 import functools
-import hmac
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -27,6 +25,8 @@ from rasa.core.agent import Agent
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
+
+from bot.service_auth import authorised
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +57,6 @@ class ModelSwapChannel(InputChannel):
         self.token_env = token_env
         self._lock: Optional[asyncio.Lock] = None
 
-    def _authorised(self, request: Request) -> bool:
-        expected = os.environ.get(self.token_env, "")
-        scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
-        return bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(
-            token.encode(), expected.encode())
-
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = Blueprint("model_swap", __name__)
 
@@ -72,7 +66,7 @@ class ModelSwapChannel(InputChannel):
 
         @hook.route("/swap", methods=["POST"])
         async def swap(request: Request) -> response.HTTPResponse:
-            if not self._authorised(request):
+            if not authorised(request, self.token_env):
                 return response.json({"detail": "令牌无效"}, status=401)
             model_file = (request.json or {}).get("model_file") if isinstance(request.json, dict) else None
             if not model_file or not Path(model_file).is_file():

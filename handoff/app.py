@@ -107,7 +107,8 @@ async def lifespan(app: FastAPI):
         policy, policy_version = shop_rules.current(db, settings.shop_policy_file)
     desk = Desk(settings=settings, session_factory=app.state.session_factory, redis=app.state.redis,
                 policy=policy, policy_version=policy_version,
-                bot=BotClient(settings.rasa_urls, settings.bot_timeout_seconds, settings.rasa_token), hub=hub)
+                bot=BotClient(settings.rasa_urls, settings.bot_timeout_seconds, settings.rasa_token,
+                              settings.service_token), hub=hub)
     if settings.wechat_accounts:
         desk.wechat = WechatApi(settings.wechat_api_base, desk.redis)
     app.state.desk = desk

@@ -156,7 +156,7 @@ def main() -> int:
         print(f"""
 Ready in {time.monotonic() - started:.0f} s.
   Desk API + docs   http://{HOST}:{DESK_PORT}/docs   (health: /healthz)
-  Rasa HTTP API     http://127.0.0.1:{RASA_PORT}      (POST /model/parse?token=$RASA_TOKEN)
+  Rasa HTTP API     http://127.0.0.1:{RASA_PORT}      (POST /model/parse; its API needs RASA_TOKEN)
   Action server     http://127.0.0.1:{ACTIONS_PORT}/health
 Chat in a terminal:  .venv/desk/bin/python scripts/chat.py --customer C001
 Press Ctrl-C to stop everything.""", flush=True)

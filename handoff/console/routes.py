@@ -1,8 +1,6 @@
 """The agent console's API (docs/desk-api.md) and its page."""
 
-from datetime import timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
@@ -20,7 +18,7 @@ from handoff.conversations import service as conversations
 from handoff.conversations.bot import BotUnavailable
 from handoff.conversations.schemas import ConsoleMessageOut, TicketOut
 from handoff.conversations.views import ConversationSummary, summary
-from handoff.core.clock import utcnow
+from handoff.core.clock import shop_midnight, shop_today, utcnow
 from handoff.core.context import Desk
 from handoff.core.deps import get_db
 from handoff.core.ids import PathId
@@ -175,7 +173,4 @@ def tickets(db: Session = Depends(get_db)):
 @router.get("/stats")
 def stats(db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
     now = utcnow()
-    tz = ZoneInfo(desk.settings.timezone)
-    local_midnight = now.replace(tzinfo=timezone.utc).astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
-    start = local_midnight.astimezone(timezone.utc).replace(tzinfo=None)
-    return service.stats(db, now, start)
+    return service.stats(db, now, shop_midnight(shop_today(desk.settings.timezone, now), desk.settings.timezone))

@@ -21,13 +21,15 @@ class BotUnavailable(Exception):
 
 
 class BotClient:
-    def __init__(self, urls: list[str], timeout: float, token: str = "") -> None:
+    def __init__(self, urls: list[str], timeout: float, token: str = "", service_token: str = "") -> None:
         if not urls:
             raise ValueError("no Rasa URL configured")
         self.urls = urls
         self.timeout = timeout
         # Rasa's --auth-token: its HTTP API (parse, trackers) refuses calls without it.
         self._auth = {"token": token} if token else {}
+        # The desk's channel on Rasa (bot/desk_channel.py) takes the service token.
+        self._service = {"Authorization": f"Bearer {service_token}"}
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)))
 
     async def aclose(self) -> None:
@@ -46,13 +48,15 @@ class BotClient:
             raise BotUnavailable(f"{type(exc).__name__}: {exc}") from exc
         return response
 
-    async def send(self, sender_id: str, text: str, metadata: dict) -> list[dict]:
-        """The bot's replies to one customer message (REST channel)."""
+    async def send(self, sender_id: str, text: str, metadata: dict) -> tuple[list[dict], dict]:
+        """One turn, one call (bot/desk_channel.py): the bot's replies and what NLU understood."""
         response = await self._call(
-            "POST", f"{self.url_for(sender_id)}/webhooks/rest/webhook",
+            "POST", f"{self.url_for(sender_id)}/webhooks/desk/webhook",
             json={"sender": sender_id, "message": text, "metadata": metadata},
+            headers=self._service,
         )
-        return response.json()
+        answer = response.json()
+        return answer["replies"], answer["nlu"]
 
     async def parse(self, sender_id: str, text: str) -> dict:
         """NLU only: the conversation's dialogue is not touched."""

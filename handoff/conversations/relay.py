@@ -264,8 +264,8 @@ async def handle_customer_message(desk: Desk, conv_id: str, text: str, payload: 
         replies: list[dict] | None
         nlu = None
         try:
-            replies = await desk.bot.send(sender, bot_text, metadata)
-            nlu = nlu_summary((await desk.bot.tracker(sender)).get("latest_message"))
+            replies, parse = await desk.bot.send(sender, bot_text, metadata)
+            nlu = nlu_summary(parse)
         except BotUnavailable as exc:
             logger.warning("bot did not answer %s: %s", conv_id, exc)
             replies = None

@@ -4,9 +4,9 @@ The shop's rules (``service_hours``, edited in the admin workspace) win over
 the desk's settings (DESK_BUSINESS_HOURS, DESK_BUSINESS_DAYS).
 """
 
-from datetime import datetime, time, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, time
 
+from handoff.core.clock import shop_time
 from handoff.core.settings import Settings
 from handoff.shop.policy import Policy
 
@@ -26,7 +26,7 @@ def opening(settings: Settings, policy: Policy) -> tuple[str, set[int]]:
 
 
 def is_open(settings: Settings, policy: Policy, now_utc: datetime) -> bool:
-    local = now_utc.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(settings.timezone))
+    local = shop_time(now_utc, settings.timezone)
     spec, days = opening(settings, policy)
     if local.isoweekday() not in days:
         return False

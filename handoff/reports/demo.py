@@ -8,14 +8,14 @@ no follow-up tasks.
 """
 
 import random
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handoff.agents.models import Agent, Role
 from handoff.conversations.models import Conversation, State
+from handoff.core.clock import shop_midnight, shop_today
 from handoff.reports.models import ServiceRecord
 from handoff.survey.models import Survey
 
@@ -33,9 +33,7 @@ def _pick(rng: random.Random, weights: dict[str, int]) -> str:
 
 def start_of_today(tz: str) -> datetime:
     """Midnight of today in the shop's time zone, as naive UTC."""
-    zone = ZoneInfo(tz)
-    midnight = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    return midnight.astimezone(timezone.utc).replace(tzinfo=None)
+    return shop_midnight(shop_today(tz), tz)
 
 
 def seed_demo_reports(db: Session, today: datetime, days: int = 28, per_day: int = 24) -> int:

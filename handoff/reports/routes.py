@@ -4,7 +4,6 @@ import csv
 import io
 from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from handoff.agents.deps import current_agent
 from handoff.agents.models import Agent
-from handoff.core.clock import utcnow
+from handoff.core.clock import shop_today
 from handoff.core.deps import get_db
 from handoff.reports import service
 
@@ -22,8 +21,7 @@ pages = APIRouter(include_in_schema=False)
 
 
 def today(request: Request) -> date:
-    tz = ZoneInfo(request.app.state.settings.timezone)
-    return utcnow().replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
+    return shop_today(request.app.state.settings.timezone)
 
 
 def date_range(request: Request, start: date | None = Query(None, description="YYYY-MM-DD, shop time"),

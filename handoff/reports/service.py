@@ -1,12 +1,12 @@
 """The figures over a date range, for everyone or for one agent; the raw answers as CSV rows."""
 
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handoff.agents.models import Agent, Role
+from handoff.core.clock import shop_midnight, shop_time
 from handoff.core.errors import DeskError
 from handoff.queue.groups import GROUPS, REASONS
 from handoff.reports import metrics
@@ -29,12 +29,7 @@ def utc_bounds(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
         raise BadRange("结束日期不能早于开始日期", "bad_range")
     if (end - start).days >= MAX_DAYS:
         raise BadRange(f"日期范围最多 {MAX_DAYS} 天", "bad_range")
-    zone = ZoneInfo(tz)
-
-    def utc(d: date) -> datetime:
-        return datetime.combine(d, time(), zone).astimezone(timezone.utc).replace(tzinfo=None)
-
-    return utc(start), utc(end + timedelta(days=1))
+    return shop_midnight(start, tz), shop_midnight(end + timedelta(days=1), tz)
 
 
 def scope_of(agent: Agent) -> int | None:
@@ -75,10 +70,9 @@ def group_name(by: str, key: str) -> str:
 
 def daily(loaded, tz: str) -> list[dict]:
     """Per day (shop time): episodes, responses and CSAT, for the trend chart."""
-    zone = ZoneInfo(tz)
     days: dict[str, list[metrics.EpisodeRow]] = {}
     for record, survey, agent in loaded:
-        day = record.ended_at.replace(tzinfo=timezone.utc).astimezone(zone).date().isoformat()
+        day = shop_time(record.ended_at, tz).date().isoformat()
         days.setdefault(day, []).append(episode_row(record, survey, agent))
     out = []
     for day in sorted(days):
@@ -118,10 +112,8 @@ def safe_cell(value) -> str:
 
 def answer_rows(db: Session, start: date, end: date, agent: Agent, tz: str) -> list[list[str]]:
     lo, hi = utc_bounds(start, end, tz)
-    zone = ZoneInfo(tz)
-
     def local(value: datetime | None) -> str:
-        return value.replace(tzinfo=timezone.utc).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+        return shop_time(value, tz).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
     yes_no = {True: "是", False: "否", None: ""}
     rows = []

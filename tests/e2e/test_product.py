@@ -6,6 +6,7 @@ import signal
 import psutil
 import pytest
 
+from handoff.core.signing import sign_metadata
 from tests.support.servers import SERVICE_TOKEN, get_json
 
 CONTRACT_INTENTS = {
@@ -108,6 +109,18 @@ def test_a_message_with_an_unsigned_customer_id_is_answered_as_nobody(stack):
         "sender": "e2e-forged", "message": "我的快递到哪了", "metadata": {"customer_id": "C001", "channel": "web"}})
     said = " ".join(r.get("text", "") for r in replies)
     assert status == 200 and "验证您的身份" in said and "DD260001000001" not in said
+
+
+def test_the_desks_channel_answers_replies_and_nlu_in_one_call_with_the_service_token(stack):
+    hook = f"{stack.rasa}/webhooks/desk/webhook"
+    body = {"sender": "e2e-channel", "message": "我的快递到哪了",
+            "metadata": sign_metadata(SERVICE_TOKEN, "e2e-channel", {"customer_id": "C001", "channel": "web"})}
+    assert stack.post(hook, body)[0] == 401
+    assert stack.post(hook, body, token="wrong")[0] == 401
+    status, answer = stack.post(hook, body, token=SERVICE_TOKEN)
+    assert status == 200
+    assert "DD260001000001" in " ".join(r.get("text", "") for r in answer["replies"])
+    assert answer["nlu"]["intent"]["name"] == "track_order" and "sentiment" in answer["nlu"]
 
 
 def test_the_action_server_refuses_calls_without_rasas_token(stack):

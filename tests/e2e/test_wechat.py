@@ -65,8 +65,9 @@ class SlowRasa(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) if method == "POST" else None
         if self.path.startswith("/webhooks/"):
             time.sleep(self.delay)
-        request = urllib.request.Request(self.upstream + self.path, data=body, method=method,
-                                         headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"} | (
+            {"Authorization": self.headers["Authorization"]} if self.headers.get("Authorization") else {})
+        request = urllib.request.Request(self.upstream + self.path, data=body, method=method, headers=headers)
         with urllib.request.urlopen(request, timeout=30) as response:
             data, status = response.read(), response.status
         self.send_response(status)
