@@ -24,12 +24,11 @@ from rasa_sdk.types import DomainDict
 
 from actions.desk import DeskRejected, DeskUnavailable, desk
 from actions.text import ASK_CODE, ASK_PHONE, SORRY_DESK_DOWN
+from handoff.core import patterns
 from handoff.core.signing import metadata_signature_ok
 
-ORDER_ID_RE = re.compile(r"^DD\d{12}$")
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 # "DD260001000001 0001", "订单DD260001000001，尾号0001": an order number and four digits.
-ORDER_IN_TEXT = re.compile(r"[DdＤｄ]{2}\d{12}")
+ORDER_IN_TEXT = re.compile(patterns.ORDER_ID_FORMAT)
 LAST4_IN_TEXT = re.compile(r"(?<![\dDd])\d{4}(?!\d)")
 CODE_IN_TEXT = re.compile(r"(?<!\d)\d{6}(?!\d)")
 VERIFIED = "已验证"  # the verification_code slot once the customer is verified
@@ -42,7 +41,7 @@ def answers_identity_question(tracker: Tracker) -> bool:
     asked = tracker.get_slot("requested_slot") if tracker.active_loop_name else None
     text = unicodedata.normalize("NFKC", (tracker.latest_message or {}).get("text") or "")
     if asked == "phone":
-        return bool(re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", text)) or order_and_last4(text) is not None
+        return bool(patterns.PHONE_IN_TEXT.search(text)) or order_and_last4(text) is not None
     return asked == "verification_code" and bool(CODE_IN_TEXT.search(text))
 
 
@@ -102,14 +101,14 @@ def clean_order_id(raw: Any) -> str | None:
     if not isinstance(raw, str):
         return None
     value = unicodedata.normalize("NFKC", raw).strip().upper()
-    return value if ORDER_ID_RE.match(value) else None
+    return value if patterns.ORDER_ID.match(value) else None
 
 
 def clean_phone(raw: Any) -> str | None:
     if not isinstance(raw, str):
         return None
     value = unicodedata.normalize("NFKC", raw).strip()
-    return value if PHONE_RE.match(value) else None
+    return value if patterns.PHONE.match(value) else None
 
 
 def latest_entity(tracker: Tracker, name: str) -> str | None:

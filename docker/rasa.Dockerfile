@@ -11,7 +11,7 @@ COPY actions actions
 # secret checks and the metadata signatures.
 COPY handoff/__init__.py handoff/__init__.py
 COPY handoff/queue/__init__.py handoff/queue/groups.py handoff/queue/
-COPY handoff/core/__init__.py handoff/core/production.py handoff/core/signing.py handoff/core/
+COPY handoff/core/__init__.py handoff/core/patterns.py handoff/core/production.py handoff/core/signing.py handoff/core/
 COPY scripts/train-if-changed scripts/train-if-changed
 RUN RASA=rasa scripts/train-if-changed
 ENV RASA_TELEMETRY_ENABLED=false DESK_ENV=production

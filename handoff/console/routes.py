@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +20,7 @@ from handoff.conversations.schemas import ConsoleMessageOut, TicketOut
 from handoff.conversations.views import ConversationSummary, summary
 from handoff.core.clock import shop_midnight, shop_today, utcnow
 from handoff.core.context import Desk
-from handoff.core.deps import get_db
+from handoff.core.deps import get_db, get_desk
 from handoff.core.ids import PathId
 from handoff.queue import service as queue
 from handoff.queue.groups import GROUPS
@@ -29,9 +29,6 @@ STATIC = Path(__file__).parent / "static"
 router = APIRouter(prefix="/api/console", tags=["agent console"], dependencies=[Depends(current_agent)])
 pages = APIRouter(include_in_schema=False)
 
-
-def get_desk(request: Request) -> Desk:
-    return request.app.state.desk
 
 
 @pages.get("/console")

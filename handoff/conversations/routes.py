@@ -21,15 +21,12 @@ from handoff.conversations.schemas import (
 )
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
-from handoff.core.deps import get_db
+from handoff.core.deps import get_db, get_desk
 from handoff.core.limits import client_ip
 from handoff.queue import service as queue
 
 router = APIRouter(prefix="/api/chat", tags=["web chat"])
 
-
-def get_desk(request: Request) -> Desk:
-    return request.app.state.desk
 
 
 @router.post("/conversations", response_model=ConversationOpened, status_code=201)

@@ -8,7 +8,7 @@ rewritten before it is formatted.
 import logging
 import re
 
-from handoff.knowledge.text import PHONE
+from handoff.core.patterns import PHONE_IN_TEXT as PHONE
 
 # token=..., signature=..., msg_signature=... in a logged URL or message.
 SECRET_PARAMS = re.compile(r"(?i)\b((?:chat_)?token|signature|msg_signature|echostr|code)=([^&\s\"']+)")

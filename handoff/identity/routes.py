@@ -7,7 +7,7 @@ from handoff.conversations.schemas import CustomerRef
 from handoff.core.auth import require_service_token
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
-from handoff.core.deps import get_db
+from handoff.core.deps import get_db, get_desk
 from handoff.core.errors import DeskError, NotFound
 from handoff.identity import service, sms
 from handoff.identity.schemas import CodeRequest, CodeSent, Verification
@@ -16,9 +16,6 @@ router = APIRouter(prefix="/api/identity", tags=["customer verification"],
                    dependencies=[Depends(require_service_token)])
 demo = APIRouter(prefix="/api/demo", tags=["demo"])
 
-
-def get_desk(request: Request) -> Desk:
-    return request.app.state.desk
 
 
 @router.post("/codes", response_model=CodeSent)

@@ -3,22 +3,20 @@
 import re
 import unicodedata
 
+from handoff.core.patterns import ORDER_ID_FORMAT, PHONE_FORMAT
+from handoff.core.patterns import ORDER_ID_IN_TEXT as ORDER_ID
+from handoff.core.patterns import PHONE_IN_TEXT as PHONE
 from handoff.knowledge.labels import ENTITY_LABELS
 
 # Rasa's inline annotation: [value](entity) or [value]{"entity": ...}; only the first form is used here.
 ANNOTATION = re.compile(r"\[([^\[\]]+)\]\(([a-z_]+)\)")
 # The formats the RegexEntityExtractor knows (data/nlu/entities.yml); an
 # annotation must match them, or the extractor and the data disagree.
-ORDER_ID_FORMAT = r"[DdＤｄ]{2}\d{12}"
-PHONE_FORMAT = r"1[3-9]\d{9}"
 ENTITY_PATTERNS = {
     "order_id": re.compile(ORDER_ID_FORMAT),
     "phone": re.compile(PHONE_FORMAT),
     "region": re.compile(r"\S{2,12}"),
 }
-# The same formats inside running text.
-ORDER_ID = re.compile(rf"(?<![A-Za-z0-9]){ORDER_ID_FORMAT}(?!\d)")
-PHONE = re.compile(rf"(?<!\d){PHONE_FORMAT}(?!\d)")
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 

@@ -4,12 +4,12 @@ Every lookup of an order goes through the customer who asks: an order of
 another customer is answered exactly like an order that does not exist.
 """
 
-import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from handoff.core import patterns
 from handoff.core.errors import Conflict, DeskError, NotFound
 from handoff.shop import schemas
 from handoff.shop.models import (
@@ -27,8 +27,6 @@ from handoff.shop.models import (
 )
 from handoff.shop.policy import Policy
 
-ORDER_ID_RE = re.compile(r"^DD\d{12}$")
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 DEFECT_REASONS = ("faulty", "damaged", "wrong_item")
 
 
@@ -38,14 +36,14 @@ def yuan(fen: int) -> float:
 
 def normalize_order_id(raw: str) -> str:
     order_id = raw.strip().upper()
-    if not ORDER_ID_RE.match(order_id):
+    if not patterns.ORDER_ID.match(order_id):
         raise DeskError("订单号格式不正确：应为 DD 加 12 位数字", code="bad_order_id")
     return order_id
 
 
 def validate_phone(raw: str) -> str:
     phone = raw.strip()
-    if not PHONE_RE.match(phone):
+    if not patterns.PHONE.match(phone):
         raise DeskError("手机号格式不正确：应为 11 位大陆手机号", code="bad_phone")
     return phone
 

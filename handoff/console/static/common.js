@@ -1,5 +1,5 @@
-// Helpers shared by the console's pages: element creation and the desk's JSON API.
-// (console.js and the reports page still carry their own copies; issue 15 moves them here.)
+// Helpers shared by every page of the desk (console, admin, workspace, reports):
+// element creation and the desk's JSON API. Load before the page's own script.
 (function () {
   "use strict";
   function el(tag, text, cls, attrs) {
@@ -15,8 +15,8 @@
       headers: body ? { "Content-Type": "application/json" } : {},
       body: body ? JSON.stringify(body) : undefined,
     });
-    if (res.status === 401) { location.href = "/console"; throw new Error("请先登录"); }
     const data = res.status === 204 ? null : await res.json().catch(() => null);
+    if (res.status === 401 && url !== "/api/agents/login") desk.onUnauthorized();
     if (!res.ok) {
       const err = new Error((data && data.detail) || "请求失败（" + res.status + "）");
       err.code = data && data.code; err.status = res.status;
@@ -29,5 +29,7 @@
     return new Date(iso).toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
   }
   function pct(x) { return x === null || x === undefined ? "—" : (x * 100).toFixed(1) + "%"; }
-  window.desk = { el, api, time, pct };
+  // What a page does when the session is gone (the console shows its log-in form instead).
+  function onUnauthorized() { location.href = "/console"; }
+  const desk = window.desk = { el, api, time, pct, onUnauthorized };
 })();

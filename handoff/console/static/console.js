@@ -20,33 +20,14 @@
     groups: [], agents: [], unread: new Set(), ws: null, wsDelay: 1000, cannedIndex: 0 };
 
   const $ = (id) => document.getElementById(id);
-  function el(tag, text, cls) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (cls) node.className = cls;
-    return node;
-  }
+  const { el, api } = window.desk;  // common.js
+  window.desk.onUnauthorized = () => showLogin();
   function toast(text) {
     const t = $("toast");
     t.textContent = text;
     t.hidden = false;
     clearTimeout(toast.timer);
     toast.timer = setTimeout(() => { t.hidden = true; }, 3500);
-  }
-  async function api(method, url, body) {
-    const res = await fetch(url, {
-      method, credentials: "same-origin",
-      headers: body ? { "Content-Type": "application/json" } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const data = res.status === 204 ? null : await res.json().catch(() => null);
-    if (!res.ok) {
-      const err = new Error((data && data.detail) || "请求失败（" + res.status + "）");
-      err.status = res.status;
-      if (res.status === 401 && url !== "/api/agents/login") showLogin();
-      throw err;
-    }
-    return data;
   }
   function mmss(seconds) {
     const s = Math.abs(Math.round(seconds));

@@ -4,20 +4,13 @@
 (function () {
   "use strict";
   const $ = (id) => document.getElementById(id);
-  const el = (tag, text, cls) => { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; };
-  const pct = (x) => (x == null ? "—" : (x * 100).toFixed(1) + "%");
+  const { el, api, pct } = window.desk;  // /console/static/common.js
+  window.desk.onUnauthorized = () => { $("login-needed").hidden = false; };
   const num = (x, d = 2) => (x == null ? "—" : Number(x).toFixed(d));
   const mins = (s) => (s == null ? "—" : s < 60 ? Math.round(s) + " 秒" : (s / 60).toFixed(1) + " 分钟");
   const charts = {};
   let me = null;
 
-  async function api(url, options) {
-    const res = await fetch(url, Object.assign({ credentials: "same-origin" }, options || {}));
-    if (res.status === 401) { $("login-needed").hidden = false; throw new Error("请先登录"); }
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(body.detail || "请求失败（" + res.status + "）");
-    return body;
-  }
 
 
   // Empty dates: the API's default range, in the shop's time zone (not the browser's).
@@ -124,7 +117,7 @@
     $("status").textContent = "加载中…";
     $("status").className = "status";
     try {
-      const r = await api("/api/reports/satisfaction?" + query());
+      const r = await api("GET", "/api/reports/satisfaction?" + query());
       if (mine !== latest) return;
       if (!$("start").value) $("start").value = r.start;
       if (!$("end").value) $("end").value = r.end;
@@ -148,7 +141,7 @@
   async function loadFollowUps() {
     if (!me || me.role === "agent") return;
     $("follow-ups-panel").hidden = false;
-    const list = await api("/api/console/follow-ups");
+    const list = await api("GET", "/api/console/follow-ups");
     const box = $("follow-ups");
     box.replaceChildren();
     if (!list.length) box.append(el("div", "暂无待回访的客户", "status"));
@@ -165,7 +158,7 @@
       done.onclick = async () => {
         const note = window.prompt("回访记录（可选）", "") ;
         if (note === null) return;
-        try { await api("/api/console/follow-ups/" + task.id + "/done", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ note }) }); loadFollowUps(); }
+        try { await api("POST", "/api/console/follow-ups/" + task.id + "/done", { note }); loadFollowUps(); }
         catch (err) { $("status").textContent = err.message; }
       };
       row.append(link, done);
@@ -174,7 +167,7 @@
   }
 
   async function start() {
-    try { me = await api("/api/agents/me"); } catch (err) { return; }
+    try { me = await api("GET", "/api/agents/me"); } catch (err) { return; }
     $("who").textContent = me.display_name;
     $("filters").onsubmit = (e) => { e.preventDefault(); load(); };
     $("by").onchange = load;
