@@ -21,7 +21,7 @@ from handoff.agents.service import away_without_console, ensure_seed_agents
 from handoff.audit import routes as audit_routes
 from handoff.console import routes as console_routes
 from handoff.console import ws as console_ws
-from handoff.conversations import events, relay
+from handoff.conversations import events
 from handoff.conversations import routes as chat_routes
 from handoff.conversations import ws as chat_ws
 from handoff.conversations.bot import BotClient
@@ -41,6 +41,7 @@ from handoff.inbox import service as inbox
 from handoff.knowledge import routes as knowledge_routes
 from handoff.knowledge import seed as knowledge_seed
 from handoff.knowledge import service as knowledge
+from handoff.queue import dispatch
 from handoff.queue import routes as queue_routes
 from handoff.queue import service as queue
 from handoff.reports import routes as report_routes
@@ -85,7 +86,7 @@ async def maintenance(desk: Desk) -> None:
         tick += 1
         try:
             await run_in_threadpool(_maintain, desk, tick % 15 == 0)
-            await relay.assign_and_pause(desk)
+            await dispatch.assign(desk)
             if tick % 15 == 1:  # a Rasa process restarted with another model gets the active one
                 await model_swap.ensure_active(desk)
         except Exception:  # keep the loop alive; the next tick retries

@@ -3,13 +3,15 @@
 from fastapi import APIRouter, Depends, Request, Response
 from redis import Redis
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from handoff.agents import service
 from handoff.agents.deps import COOKIE, current_admin, current_agent, current_supervisor
 from handoff.agents.models import Agent, Presence
 from handoff.agents.schemas import AgentCreate, AgentOut, AgentUpdate, LoginIn, PresenceIn
 from handoff.core.clock import utcnow
-from handoff.core.deps import get_app_settings, get_db, get_redis
+from handoff.core.context import Desk
+from handoff.core.deps import get_app_settings, get_db, get_desk, get_redis
 from handoff.core.ids import PathId
 from handoff.core.limits import client_ip
 from handoff.core.settings import Settings
@@ -47,12 +49,20 @@ def me(agent: Agent = Depends(current_agent), db: Session = Depends(get_db)):
 
 
 @router.put("/me/presence", response_model=AgentOut)
-def presence(body: PresenceIn, request: Request, agent: Agent = Depends(current_agent),
-             db: Session = Depends(get_db)):
-    service.set_presence(db, agent, body.presence)
+async def presence(body: PresenceIn, agent: Agent = Depends(current_agent), desk: Desk = Depends(get_desk)):
+    def change() -> None:
+        with desk.session() as db:
+            service.set_presence(db, db.get(Agent, agent.id), body.presence)
+
+    await run_in_threadpool(change)
     if body.presence == Presence.online:
-        dispatch.assign_waiting(request.app.state.desk)
-    return service.agent_out(db, agent)
+        await dispatch.assign(desk)  # what waits for this agent's skills (their bot paused)
+
+    def out() -> AgentOut:
+        with desk.session() as db:
+            return service.agent_out(db, db.get(Agent, agent.id))
+
+    return await run_in_threadpool(out)
 
 
 @router.get("", response_model=list[AgentOut], dependencies=[Depends(current_supervisor)])

@@ -13,7 +13,6 @@ from handoff.agents.models import Agent
 from handoff.agents.schemas import CannedIn, CannedOut
 from handoff.console import service
 from handoff.console.service import ConversationDetail, NoteOut, TagsIn, TextIn, TransferIn
-from handoff.conversations import relay
 from handoff.conversations import service as conversations
 from handoff.conversations.bot import BotUnavailable
 from handoff.conversations.schemas import ConsoleMessageOut, TicketOut
@@ -22,6 +21,7 @@ from handoff.core.clock import shop_midnight, shop_today, utcnow
 from handoff.core.context import Desk
 from handoff.core.deps import get_db, get_desk
 from handoff.core.ids import PathId
+from handoff.queue import dispatch
 from handoff.queue import service as queue
 from handoff.queue.groups import GROUPS
 
@@ -94,7 +94,7 @@ async def claim(conv_id: str, agent: Agent = Depends(current_agent), desk: Desk 
             return conv.rasa_sender_id, summary(db, desk.policy, conv, utcnow())
 
     sender, out = await run_in_threadpool(work)
-    await relay.pause_bot(desk, sender)
+    await desk.bot.pause(sender)
     return out
 
 
@@ -124,7 +124,7 @@ async def transfer(conv_id: str, body: TransferIn, agent: Agent = Depends(curren
             return service.transfer(desk, db, conv_id, db.get(Agent, agent.id), body, utcnow())
 
     out = await run_in_threadpool(work)
-    await relay.assign_and_pause(desk)
+    await dispatch.assign(desk)
     return out
 
 
@@ -136,8 +136,8 @@ async def resolve(conv_id: str, agent: Agent = Depends(current_agent), desk: Des
             return conversations.get_conversation(db, conv_id).rasa_sender_id, out
 
     sender, out = await run_in_threadpool(work)
-    await relay.resume_bot(desk, sender)
-    await relay.assign_and_pause(desk)  # the agent has room for the next one
+    await desk.bot.resume(sender)
+    await dispatch.assign(desk)  # the agent has room for the next one
     return out
 
 

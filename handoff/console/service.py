@@ -159,7 +159,7 @@ def transfer(desk: Desk, db: Session, conv_id: str, agent: Agent, body: Transfer
     _check_holder(conv, agent)
     if conv.state not in (State.with_agent, State.queued):
         raise DeskError("只能转接排队中或接待中的会话", "not_transferable")
-    previous = conv.agent_id
+    previous, old_group = conv.agent_id, conv.group
     if body.agent_id is not None:
         target = db.get(Agent, body.agent_id)
         if target is None or not target.active:
@@ -168,23 +168,16 @@ def transfer(desk: Desk, db: Session, conv_id: str, agent: Agent, body: Transfer
                                                     Conversation.state == State.with_agent)) or 0
         if held >= target.capacity and target.id != conv.agent_id:
             raise DeskError(f"{target.display_name}已达到接待上限", "target_full")
-        conv.state, conv.agent_id, conv.assigned_at = State.with_agent, target.id, now
+        queue.hand_to(conv, target, now)
         text = f"已为您转接给客服{target.display_name}，请稍候。"
-        queue_changed = conv.group is not None and desk.redis.zrem(queue.queue_key(conv.group), conv.id)
     elif body.group in GROUPS:
-        if conv.group:
-            desk.redis.zrem(queue.queue_key(conv.group), conv.id)
-        conv.state, conv.agent_id, conv.assigned_at = State.queued, None, None
-        conv.group = body.group
-        conv.queued_at = conv.queued_at or now
+        queue.requeue(conv, body.group, now)
         text = f"正在为您转接到{GROUPS[body.group]}客服，请稍候。"
-        queue_changed = True
     else:
         raise DeskError("请选择要转接的技能组或客服", "bad_target")
     message = conversations.add_message(db, conv, Role.system, text, now)
     db.commit()
-    if conv.state == State.queued:
-        desk.redis.zadd(queue.queue_key(conv.group), {conv.id: queue.score(conv.priority, conv.queued_at)})
+    queue_changed = queue.sync_key(desk, conv, old_group)
     events.message_added(desk.redis, conv, message, {})
     events.state_changed(desk.redis, conv, previous)
     if queue_changed:
@@ -198,17 +191,14 @@ def resolve(desk: Desk, db: Session, conv_id: str, agent: Agent, now: datetime) 
     _check_holder(conv, agent)
     if conv.state == State.closed:
         return summary(db, desk.policy, conv, now)
-    was_queued = conv.state == State.queued
+    old_group = conv.group
     conv.state, conv.closed_at = State.closed, now
-    db.execute(HandoffRequest.__table__.update()
-               .where(HandoffRequest.conversation_id == conv.id,
-                      HandoffRequest.status.in_(["queued", "assigned"])).values(status="closed"))
+    queue.close_requests(db, conv)
     message = conversations.add_message(
         db, conv, Role.system, "本次人工服务已结束，感谢您的耐心。如还有问题，可以直接继续问我（智能助手）。", now)
     asked = survey.end_with_agent(desk, db, conv, now)
     db.commit()
-    if was_queued and conv.group:
-        desk.redis.zrem(queue.queue_key(conv.group), conv.id)
+    queue.sync_key(desk, conv, old_group)
     for said in (message, *asked):
         events.message_added(desk.redis, conv, said, {})
     events.state_changed(desk.redis, conv, conv.agent_id)

@@ -5,10 +5,13 @@ of its sender id): Rasa's lock store is not safe across processes, so two
 processes answering one conversation lose messages (see DESIGN.md).
 """
 
+import logging
 import zlib
 from urllib.parse import quote
 
 import httpx
+
+logger = logging.getLogger(__name__)
 
 
 def pick(urls: list[str], sender_id: str) -> str:
@@ -102,10 +105,18 @@ class BotClient:
         return response.json()
 
     async def pause(self, sender_id: str) -> None:
-        await self.append_event(sender_id, {"event": "pause"})
+        """The bot stops answering this conversation (an agent holds it). A failure is
+        logged, not raised: the desk does not forward an agent's conversation anyway."""
+        await self._quietly(sender_id, {"event": "pause"})
 
     async def resume(self, sender_id: str) -> None:
-        await self.append_event(sender_id, {"event": "resume"})
+        await self._quietly(sender_id, {"event": "resume"})
+
+    async def _quietly(self, sender_id: str, event: dict) -> None:
+        try:
+            await self.append_event(sender_id, event)
+        except BotUnavailable as exc:
+            logger.warning("could not %s the bot for %s: %s", event["event"], sender_id, exc)
 
 
 def nlu_summary(parse: dict | None) -> dict | None:

@@ -202,25 +202,6 @@ def _handoff_without_bot(desk: Desk, conv_id: str) -> list[MessageOut]:
         return [conversations.message_out(message)]
 
 
-async def pause_bot(desk: Desk, sender_id: str) -> None:
-    try:
-        await desk.bot.pause(sender_id)
-    except BotUnavailable as exc:  # the desk does not forward to the bot anyway
-        logger.warning("could not pause the bot for %s: %s", sender_id, exc)
-
-
-async def resume_bot(desk: Desk, sender_id: str) -> None:
-    try:
-        await desk.bot.resume(sender_id)
-    except BotUnavailable as exc:
-        logger.warning("could not resume the bot for %s: %s", sender_id, exc)
-
-
-async def assign_and_pause(desk: Desk) -> None:
-    for _conv_id, _agent_id, sender_id in await run_in_threadpool(dispatch.assign_waiting, desk):
-        await pause_bot(desk, sender_id)
-
-
 def bot_says(desk: Desk, conv_id: str, text: str, buttons: list[dict] | None = None) -> list[MessageOut]:
     """A bot message the desk writes itself (a channel's welcome), stored and published like Rasa's."""
     return _store_replies(desk, conv_id, [{"text": text, "buttons": buttons or []}])[0]
@@ -283,5 +264,5 @@ async def handle_customer_message(desk: Desk, conv_id: str, text: str, payload: 
             # Handed off during this turn: assign it now that Rasa has released
             # the conversation (pausing the bot inside the turn would deadlock
             # on Rasa's conversation lock).
-            await assign_and_pause(desk)
+            await dispatch.assign(desk)
         return message, out

@@ -3,11 +3,14 @@
 Runs after every change that can make an assignment possible (a handoff, an
 agent coming online, a chat ending) and in the maintenance loop. Several desk
 processes may run it at once: claims are atomic, a lost race is skipped.
+``assign`` is the only way in: it also pauses the bot of each conversation
+it gave to an agent.
 """
 
 import logging
 
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from handoff.agents.models import Agent
 from handoff.agents.service import active_count
@@ -58,11 +61,18 @@ def assign_in(desk: Desk, db: Session) -> list[tuple[str, int, str]]:
     return assigned
 
 
-def assign_waiting(desk: Desk) -> list[tuple[str, int, str]]:
-    """Assign what can be assigned now: (conversation id, agent id, Rasa sender id).
-
-    The caller pauses the bot for each (``relay.pause_bot``) once it is back in
-    async code: never from inside a bot turn, which holds Rasa's conversation lock.
-    """
+def _assign_waiting(desk: Desk) -> list[tuple[str, int, str]]:
     with desk.session() as db:
         return assign_in(desk, db)
+
+
+async def assign(desk: Desk) -> list[str]:
+    """Assign what can be assigned now and pause the bot of each; the conversation ids.
+
+    Never call it from inside a bot turn (an action): Rasa holds the
+    conversation's lock there and the pause would wait for it.
+    """
+    assigned = await run_in_threadpool(_assign_waiting, desk)
+    for _conv_id, _agent_id, sender_id in assigned:
+        await desk.bot.pause(sender_id)
+    return [conv_id for conv_id, _agent_id, _sender_id in assigned]

@@ -239,6 +239,41 @@ def claim(desk: Desk, db: Session, conv_id: str, agent: Agent, now: datetime) ->
     return conv
 
 
+# --- the queue's state, written only here ------------------------------------
+# (SQL fields in the caller's transaction; the Redis sorted sets after its commit.)
+
+
+def requeue(conv: Conversation, group: str, now: datetime) -> None:
+    """Back to waiting, in ``group`` (a transfer to a skill group). Keeps its place in time."""
+    conv.state, conv.agent_id, conv.assigned_at = State.queued, None, None
+    conv.group = group
+    conv.queued_at = conv.queued_at or now
+
+
+def hand_to(conv: Conversation, agent: Agent, now: datetime) -> None:
+    """Straight to ``agent`` (a transfer to a colleague)."""
+    conv.state, conv.agent_id, conv.assigned_at = State.with_agent, agent.id, now
+
+
+def close_requests(db: Session, conv: Conversation) -> None:
+    """The conversation ended: its open handoff requests end with it."""
+    db.execute(update(HandoffRequest).where(HandoffRequest.conversation_id == conv.id,
+                                            HandoffRequest.status.in_(["queued", "assigned"]))
+               .values(status="closed"))
+
+
+def sync_key(desk: Desk, conv: Conversation, old_group: str | None) -> bool:
+    """After the commit: the conversation's place in the Redis queues as SQL now says
+    (``old_group``: its group before the change). True when a queue changed."""
+    changed = False
+    if old_group and (conv.state != State.queued or conv.group != old_group):
+        changed = bool(desk.redis.zrem(queue_key(old_group), conv.id))
+    if conv.state == State.queued and conv.group:
+        desk.redis.zadd(queue_key(conv.group), {conv.id: score(conv.priority, conv.queued_at)})
+        changed = True
+    return changed
+
+
 def reconcile(desk: Desk, db: Session) -> int:
     """Make Redis match SQL: add what is missing, drop what is no longer waiting."""
     waiting = list_queue(db)

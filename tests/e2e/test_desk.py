@@ -1,6 +1,8 @@
 """The desk with the real bot: web chat through Rasa and the action server,
 handoff to an agent, the bot paused while the agent answers, then back."""
 
+import time
+
 import httpx
 
 from handoff.core.signing import sign_customer
@@ -89,3 +91,17 @@ def test_an_angry_customer_is_handed_to_a_human_with_empathy_first(stack, agent)
         assert (item["reason"], item["priority"]) == ("negative_sentiment", 2)  # 金卡 + anger
     agent.post(f"/api/console/conversations/{customer.id}/claim")
     agent.post(f"/api/console/conversations/{customer.id}/resolve")
+
+
+def test_an_agent_coming_online_is_given_the_waiting_conversation_with_its_bot_paused(stack, agent):
+    customer = WebCustomer(stack.desk, "C006")
+    customer.say("转人工")  # nobody online: it waits
+    assert tracker(stack, customer.id)["paused"] is False
+    assert agent.put("/api/agents/me/presence", json={"presence": "online"}).status_code == 200
+    mine = agent.get("/api/console/conversations", params={"scope": "mine"}).json()
+    if customer.id not in {c["id"] for c in mine}:  # the maintenance tick may have won the race
+        time.sleep(3)
+        mine = agent.get("/api/console/conversations", params={"scope": "mine"}).json()
+    assert customer.id in {c["id"] for c in mine}
+    assert tracker(stack, customer.id)["paused"] is True  # assigning always pauses the bot
+    assert agent.post(f"/api/console/conversations/{customer.id}/resolve").status_code == 200
