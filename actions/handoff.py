@@ -55,27 +55,9 @@ class ActionHandoff(Action):
                 text="非常抱歉，转接人工客服暂时没有成功，请稍等片刻再说一次“转人工”，我会马上为您重试。"
             )
             return [SlotSet("human_offered", False)]
-        empathy = (
-            "非常抱歉给您带来了不好的体验，您的心情我完全理解，这件事我们一定负责处理到底。"
-            if reason == "complaint" else ""
-        )
-        dispatcher.utter_message(text=empathy + where_you_stand(answer))
+        # The desk's wording (handoff/queue/wording.py): where the customer stands, empathy first.
+        dispatcher.utter_message(text=answer.get("notice") or "已为您转接人工客服，请稍候。")
         return [SlotSet("human_offered", False), SlotSet("handoff_reason", None)]
-
-
-def where_you_stand(answer: dict) -> str:
-    """What the customer is told after the desk took the handoff request."""
-    if answer.get("state") == "with_agent" and answer.get("agent_name"):
-        return f"客服{answer['agent_name']}正在为您服务，请直接告诉客服您的问题。"
-    if answer.get("state") != "queued":
-        return (f"现在是非工作时间（{answer.get('business_hours', '')}），人工客服暂时无法接入。"
-                "您可以留言，客服上班后会第一时间联系您；常见问题也可以继续问我。")
-    text = f"好的，已为您转接{answer.get('group_name', '')}人工客服"
-    if not answer.get("agents_online"):
-        return text + "。目前暂无客服在线，您可以稍候，也可以留言，客服上线后会第一时间联系您。"
-    position, eta = answer.get("position") or 1, answer.get("eta_seconds") or 60
-    ahead = "您是下一位" if position <= 1 else f"您前面还有{position - 1}位"
-    return text + f"，{ahead}，预计等待约{max(1, round(eta / 60))}分钟，请稍候。"
 
 
 class ActionDeclineHuman(Action):

@@ -23,7 +23,7 @@ from handoff.conversations.schemas import MessageOut
 from handoff.core import signing
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
-from handoff.queue import dispatch
+from handoff.queue import dispatch, wording
 from handoff.queue import service as queue
 from handoff.queue.groups import TOPIC_OF_INTENT
 from handoff.queue.models import HandoffReason, HandoffTopic
@@ -169,7 +169,7 @@ def _escalate(desk: Desk, conv_id: str) -> list[MessageOut]:
             now, angry=True)
         conv = conversations.get_conversation(db, conv_id)
         message = conversations.add_message(
-            db, conv, Role.bot, escalation.empathy(topic, order_id) + escalation.where_you_stand(out), now)
+            db, conv, Role.bot, wording.empathy(topic, order_id) + out.standing, now)
         db.commit()
         events.message_added(desk.redis, conv, message, {})
         return [conversations.message_out(message)]
@@ -193,8 +193,7 @@ def _handoff_without_bot(desk: Desk, conv_id: str) -> list[MessageOut]:
             sender_id=conv.rasa_sender_id, customer_id=conv.customer_id, channel=conv.channel,
             reason=HandoffReason.fallback, topic=HandoffTopic.general,
             note="智能助手无响应，客户要求转人工"), now)
-        text = ("已为您转接人工客服，请稍候。" if out.open_now
-                else f"现在是非工作时间（{out.business_hours}），您可以留言，客服上班后会尽快联系您。")
+        text = out.notice
         conv = conversations.get_conversation(db, conv_id)
         message = conversations.add_message(db, conv, Role.system, text, now)
         db.commit()

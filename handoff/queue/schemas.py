@@ -34,4 +34,8 @@ class HandoffOut(BaseModel):
     agents_online: int
     open_now: bool
     business_hours: str
+    # What to tell the customer (queue/wording.py): where they stand, and the
+    # notice to send (empathy first for a complaint).
+    standing: str = ""
+    notice: str = ""
     agent_name: str | None

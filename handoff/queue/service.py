@@ -25,9 +25,9 @@ from handoff.conversations.schemas import AgentRef, QueueInfo, QueueStatus
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
 from handoff.core.errors import Conflict, DeskError
-from handoff.queue import hours
+from handoff.queue import hours, wording
 from handoff.queue.groups import GROUPS, group_for_topic
-from handoff.queue.models import HandoffRequest
+from handoff.queue.models import HandoffReason, HandoffRequest
 from handoff.queue.schemas import HandoffCreate, HandoffOut
 from handoff.shop import service as shop
 
@@ -127,7 +127,7 @@ def status(desk: Desk, db: Session, conv: Conversation, now: datetime | None = N
 def _handoff_out(desk: Desk, db: Session, req: HandoffRequest, conv: Conversation) -> HandoffOut:
     st = status(desk, db, conv)
     agent = db.get(Agent, conv.agent_id) if conv.agent_id else None
-    return HandoffOut(
+    out = HandoffOut(
         id=req.id, conversation_id=conv.id, sender_id=req.sender_id, customer_id=req.customer_id,
         channel=req.channel, reason=req.reason, topic=req.topic, note=req.note, status=req.status,
         created_at=req.created_at, state=conv.state.value, group=conv.group or group_for_topic(req.topic.value),
@@ -139,6 +139,12 @@ def _handoff_out(desk: Desk, db: Session, req: HandoffRequest, conv: Conversatio
         business_hours=hours.describe(desk.settings, desk.policy),
         agent_name=agent.display_name if agent else None,
     )
+    out.standing = wording.where_you_stand(
+        state=out.state, agent_name=out.agent_name, open_now=out.open_now, business_hours=out.business_hours,
+        group_name=out.group_name, agents_online=out.agents_online, position=out.position,
+        eta_seconds=out.eta_seconds)
+    out.notice = (wording.empathy("complaint") if req.reason == HandoffReason.complaint else "") + out.standing
+    return out
 
 
 def request_handoff(desk: Desk, db: Session, body: HandoffCreate, now: datetime,

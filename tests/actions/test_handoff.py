@@ -1,5 +1,5 @@
 from actions.fallback import ActionFallback
-from actions.handoff import ActionDeclineHuman, ActionHandoff, where_you_stand
+from actions.handoff import ActionDeclineHuman, ActionHandoff
 from actions.session import ActionSessionStart
 from tests.actions.conftest import make_tracker, signed
 
@@ -21,6 +21,7 @@ def test_complaint_gets_empathy_and_the_complaint_reason(run, desk_get):
     tracker = make_tracker("我要投诉，东西坏了没人管", "complain", sender="conv-complaint-1")
     result = run(ActionHandoff(), tracker)
     assert "非常抱歉" in result.text and "理解" in result.text and "投诉人工客服" in result.text
+    assert "好的" not in result.text  # nothing glued between the empathy and where they stand
     (request,) = [h for h in desk_get("/api/handoffs") if h["sender_id"] == "conv-complaint-1"]
     assert (request["reason"], request["topic"], request["note"]) == ("complaint", "complaint", "我要投诉，东西坏了没人管")
 
@@ -39,15 +40,6 @@ def test_asking_twice_queues_once(run, desk_get):
     run(ActionHandoff(), tracker)
     run(ActionHandoff(), make_tracker("人呢？转人工", "request_human", sender="conv-twice-1"))
     assert len([h for h in desk_get("/api/handoffs") if h["sender_id"] == "conv-twice-1"]) == 1
-
-
-def test_what_the_customer_is_told_depends_on_the_queue():
-    queued = {"state": "queued", "group_name": "退换货", "agents_online": 2, "position": 3, "eta_seconds": 240}
-    assert where_you_stand(queued) == "好的，已为您转接退换货人工客服，您前面还有2位，预计等待约4分钟，请稍候。"
-    assert "您是下一位" in where_you_stand({**queued, "position": 1})
-    assert "客服小美正在为您服务" in where_you_stand({"state": "with_agent", "agent_name": "小美"})
-    after_hours = where_you_stand({"state": "bot", "business_hours": "每天 09:00-21:00"})
-    assert "非工作时间（每天 09:00-21:00）" in after_hours and "留言" in after_hours
 
 
 def test_desk_down_gives_an_apology_not_silence(run, monkeypatch):

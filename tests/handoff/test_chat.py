@@ -35,7 +35,7 @@ def test_messages_are_stored_once_per_client_id_and_never_lost_when_the_bot_is_d
 def test_pressing_request_human_while_the_bot_is_down_still_reaches_a_human(client):
     customer = Customer(client)
     response = customer.say("转人工", payload="/request_human")
-    assert response.json()["replies"][0]["text"].startswith("已为您转接人工客服")
+    assert response.json()["replies"][0]["text"].startswith("已为您转接")
     staff = Staff(client, "admin", "admin123")
     (item,) = staff.get("/api/console/queue").json()
     assert (item["id"], item["reason"], item["preview"]) == (customer.id, "fallback", "转人工")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from handoff.conversations.escalation import decide, empathy
+from handoff.conversations.escalation import decide
 from handoff.shop.policy import EscalationRules
 
 RULES = EscalationRules(very_negative_score=0.9, negative_in_a_row=2, complaint_with_negative=True)
@@ -34,12 +34,6 @@ def test_rules_are_configurable():
     assert decide(strict, [nlu("negative")] * 2) is None
     assert decide(strict, [nlu("negative")] * 3) == "negative_sentiment"
     assert decide(strict, [nlu("negative", 0.6, intent="complain")]) is None
-
-
-def test_empathy_speaks_to_the_topic():
-    assert "久等" in empathy("logistics", "DD260001000001") and "DD260001000001" in empathy("logistics", "DD260001000001")
-    assert "退换货" in empathy("returns")
-    assert empathy("unknown") == empathy("general")
 
 
 def test_an_angry_waiting_customer_moves_up_the_queue(client, db):
