@@ -27,7 +27,7 @@ def settings(tmp_path) -> Settings:
         bot_timeout_seconds=1.0,
         business_hours="00:00-24:00",
         maintenance_seconds=0.2,
-        seed_demo_reports=False,  # tests/handoff/test_reports.py seeds them where it wants them
+        seed_demo_reports=False,  # tests/handoff/reports/test_reports.py seeds them where it wants them
         training_dir=tmp_path / "training",
         initial_model=tmp_path / "no-model.tar.gz",  # no model version unless a test makes one
     )

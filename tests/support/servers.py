@@ -88,7 +88,7 @@ def desk_env(tmp: Path, **extra: str) -> dict[str, str]:
         DESK_BUSINESS_HOURS="00:00-24:00",
         # Every test client and load generator is one address (127.0.0.1): the
         # per-address and per-conversation limits have their own tests
-        # (tests/handoff/test_abuse.py), here they would only throttle the run.
+        # (tests/handoff/core/test_abuse.py), here they would only throttle the run.
         DESK_CONVERSATIONS_PER_IP_PER_HOUR="1000000",
         DESK_MESSAGES_PER_IP_PER_MINUTE="1000000",
         DESK_MESSAGES_PER_CONVERSATION_PER_MINUTE="1000000",

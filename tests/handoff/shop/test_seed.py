@@ -2,6 +2,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
+from handoff.core import patterns
 from handoff.core.clock import utcnow
 from handoff.shop import service
 from handoff.shop.models import Customer, Order, OrderStatus, PointsEntry, ReturnRequest
@@ -26,7 +27,7 @@ def test_demo_shop_covers_customers_tiers_and_every_order_state(client, db):
     assert any((now - o.delivered_at).days > 7 for o in delivered)
     # Shipped orders carry tracking events; every order id has the documented format.
     assert all(o.events for o in orders if o.shipped_at)
-    assert all(service.ORDER_ID_RE.match(o.id) for o in orders)
+    assert all(patterns.ORDER_ID.match(o.id) for o in orders)
     assert db.scalar(select(func.count()).select_from(ReturnRequest)) > 0
 
 

@@ -13,7 +13,7 @@ from handoff.app import create_app
 from tests.handoff.conftest import AUTH
 
 MEMBER_PHONE = "13800000001"  # C001 张先生 in the demo shop
-C001_ORDER = "DD260001000001"  # in transit (tests/handoff/test_shop_api.py)
+C001_ORDER = "DD260001000001"  # in transit (tests/handoff/shop/test_shop_api.py)
 
 
 def open_anonymous(client) -> tuple[str, str]:

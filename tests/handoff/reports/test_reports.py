@@ -9,7 +9,7 @@ from handoff.reports.demo import seed_demo_reports, start_of_today
 from handoff.reports.models import ServiceRecord
 from handoff.survey.models import FollowUp
 from tests.handoff.conftest import Staff
-from tests.handoff.test_survey import served_by_agent
+from tests.handoff.survey.test_survey import served_by_agent
 
 
 def answered(client, customer_id: str, digits: tuple[str, ...]) -> str:
