@@ -1,14 +1,15 @@
 """The desk's HTTP API as the actions see it.
 
-Configured by DESK_URL and DESK_SERVICE_TOKEN. Every call has a short timeout:
+Configured by actions/settings.py (DESK_URL, DESK_SERVICE_TOKEN, DESK_TIMEOUT_SECONDS). Every call has a short timeout:
 a slow desk must give the customer an apology, not silence.
 """
 
-import os
 import time
 from typing import Any
 
 import aiohttp
+
+from actions.settings import settings
 
 
 class DeskUnavailable(Exception):
@@ -120,8 +121,5 @@ _cache: dict[str, tuple[float, dict]] = {}
 
 
 def desk() -> DeskClient:
-    return DeskClient(
-        os.environ.get("DESK_URL", "http://localhost:8000"),
-        os.environ.get("DESK_SERVICE_TOKEN", "dev-service-token"),
-        float(os.environ.get("DESK_TIMEOUT_SECONDS", "3")),
-    )
+    config = settings()
+    return DeskClient(config.desk_url, config.service_token, config.desk_timeout_seconds)

@@ -11,7 +11,6 @@ phone they ordered with (the desk sends it), or an order number with the
 phone's last four digits. A phone number alone never identifies anyone.
 """
 
-import os
 import re
 import unicodedata
 from typing import Any
@@ -23,6 +22,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.desk import DeskRejected, DeskUnavailable, desk
+from actions.settings import settings
 from actions.text import ASK_CODE, ASK_PHONE, SORRY_DESK_DOWN
 from handoff.core import patterns
 from handoff.core.signing import metadata_signature_ok
@@ -51,8 +51,7 @@ def _metadata(tracker: Tracker) -> dict:
 
 
 def signed_by_desk(metadata: dict, sender_id: str) -> bool:
-    secret = os.environ.get("DESK_SERVICE_TOKEN", "dev-service-token")
-    return metadata_signature_ok(secret, sender_id, metadata)
+    return metadata_signature_ok(settings().service_token, sender_id, metadata)
 
 
 def trusted_metadata(tracker: Tracker) -> dict:

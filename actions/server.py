@@ -19,6 +19,7 @@ import sys
 from rasa_sdk.endpoint import create_app
 from sanic import response
 
+from actions.settings import ActionSettings
 from handoff.core import production
 
 logger = logging.getLogger(__name__)
@@ -47,10 +48,10 @@ def main() -> int:
     env = dict(os.environ)
     production.require_safe("动作服务器（actions）", env, SECRETS)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    host, port = env.get("ACTIONS_HOST", "127.0.0.1"), int(env.get("ACTIONS_PORT", "5055"))
-    app = make_app(env.get("RASA_TOKEN", "dev-rasa-token"))
-    logger.info("action server on http://%s:%s", host, port)
-    app.run(host, port, workers=1, access_log=False)
+    config = ActionSettings.from_env(env)
+    app = make_app(config.rasa_token)
+    logger.info("action server on http://%s:%s", config.host, config.port)
+    app.run(config.host, config.port, workers=1, access_log=False)
     return 0
 
 

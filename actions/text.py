@@ -1,9 +1,8 @@
 """Formatting what the customer reads: times in China time, money in yuan."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-SHOP_TZ = ZoneInfo("Asia/Shanghai")
+from actions.settings import settings
 
 ASK_PHONE = ("为了保护您的隐私，需要先验证您的身份：请告诉我您下单时使用的手机号（11位），我们会发送短信验证码；"
              "也可以发送订单号和手机号后四位，例如：DD260101000001 0001。")
@@ -14,7 +13,7 @@ SORRY_DESK_DOWN = "抱歉，系统暂时繁忙，没能查到您的信息，请�
 def when(iso: str | None) -> str:
     if not iso:
         return ""
-    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(SHOP_TZ)
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(settings().zone)
     return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
 
 

@@ -13,8 +13,18 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.settings import settings
 from handoff.core.signing import sign_metadata
 from tests.support.servers import ROOT, SERVICE_TOKEN, get_json, post_json, start_desk, stop
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """The actions read their settings once per process (actions/settings.py); a test that
+    changes the environment gets them read again."""
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
