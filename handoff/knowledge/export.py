@@ -80,8 +80,8 @@ def export(db: Session, *, seed_dir: Path, project_dir: Path, out: Path) -> dict
             variant["buttons"] = [{"title": b["title"], "payload": b["payload"]} for b in a.buttons]
         responses[f"utter_faq/{a.key}"] = [variant]
     _dump({"version": "3.1", "responses": responses}, data / "responses" / "faq.yml")
-    for name in ("rules.yml", "stories.yml"):
-        shutil.copy(seed_dir / name, data / name)
+    for folder in ("rules", "stories"):  # one file per topic, as in data/
+        shutil.copytree(seed_dir / folder, data / folder)
     # The pipeline and the domain as they are; the sentiment labels
     # (data/sentiment.yml, not edited in the admin pages) stay where config.yml
     # points, so that Rasa's training cache can reuse the unchanged components.
