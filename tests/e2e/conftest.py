@@ -58,14 +58,15 @@ class Stack:
 
 
 def pytest_collection_modifyitems(items):
-    """Tests that stop the shared stack run after every other test; those that read its logs, at the very end."""
-    items.sort(key=lambda item: (item.get_closest_marker("reads_logs") is not None,
-                                 item.get_closest_marker("stops_stack") is not None))
+    """Tests that stop the shared stack run after every other test; just before them,
+    those that read its logs (the whole run's, and they still talk to the stack)."""
+    items.sort(key=lambda item: (item.get_closest_marker("stops_stack") is not None,
+                                 item.get_closest_marker("reads_logs") is not None))
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "stops_stack: stops the session's stack; runs last")
-    config.addinivalue_line("markers", "reads_logs: reads the session stack's logs; runs after everything else")
+    config.addinivalue_line("markers", "reads_logs: reads the session stack's logs; runs last but the stops_stack ones")
 
 
 @pytest.fixture(scope="session")
