@@ -13,6 +13,7 @@ import asyncio
 import logging
 import weakref
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from handoff.conversations import escalation, events
@@ -72,193 +73,195 @@ def open_conversation(desk: Desk, channel: str, customer_id: str | None) -> tupl
         return conv, token, [conversations.message_out(message)]
 
 
-def _store_customer_message(desk: Desk, conv_id: str, text: str, client_id: str | None,
+# --- one unit of work per phase of a turn: each helper below takes the phase's session ---
+
+
+def _store_customer_message(desk: Desk, db: Session, conv_id: str, text: str, client_id: str | None,
                             survey_answer: bool = False):
     now = utcnow()
-    with desk.session() as db:
-        conv = conversations.get_conversation(db, conv_id)
-        message, created = conversations.add_customer_message(db, conv, text, client_id, now)
-        if created:
-            if conv.state == State.closed and not survey_answer:  # the customer writes again: back to the bot
-                conv.state = State.bot
-                db.commit()
-                events.state_changed(desk.redis, conv)
-            events.message_added(desk.redis, conv, message, {})
-            if conv.state != State.with_agent and not survey_answer:
-                events.typing(desk.redis, conv, "bot")
-        tier = queue.customer_tier(desk, db, conv.customer_id, now)
-        # Signed: the action server believes who the customer is only from the desk.
-        metadata = signing.sign_metadata(desk.settings.service_token, conv.rasa_sender_id, {
-            "customer_id": conv.customer_id, "channel": conv.channel, "tier": tier,
-            "conversation_id": conv.id, "customer_text": text})
-        return (conversations.message_out(message), created, conv.state, conv.rasa_sender_id,
-                metadata, message.id)
+    conv = conversations.get_conversation(db, conv_id)
+    message, created = conversations.add_customer_message(db, conv, text, client_id, now)
+    if created:
+        if conv.state == State.closed and not survey_answer:  # the customer writes again: back to the bot
+            conv.state = State.bot
+            db.commit()
+            events.state_changed(desk.redis, conv)
+        events.message_added(desk.redis, conv, message, {})
+        if conv.state != State.with_agent and not survey_answer:
+            events.typing(desk.redis, conv, "bot")
+    tier = queue.customer_tier(desk, db, conv.customer_id, now)
+    # Signed: the action server believes who the customer is only from the desk.
+    metadata = signing.sign_metadata(desk.settings.service_token, conv.rasa_sender_id, {
+        "customer_id": conv.customer_id, "channel": conv.channel, "tier": tier,
+        "conversation_id": conv.id, "customer_text": text})
+    return (conversations.message_out(message), created, conv.state, conv.rasa_sender_id,
+            metadata, message.id)
 
 
-def _survey_match(desk: Desk, conv_id: str, text: str, payload: str | None) -> int | None:
-    with desk.session() as db:
-        return survey.match(db, conversations.get_conversation(db, conv_id), text, payload)
-
-
-def _survey_answer(desk: Desk, conv_id: str, survey_id: int, message_id: int, text: str,
+def _survey_answer(desk: Desk, db: Session, conv_id: str, survey_id: int, message_id: int, text: str,
                    payload: str | None) -> list[MessageOut]:
-    with desk.session() as db:
-        conv = conversations.get_conversation(db, conv_id)
-        said = survey.answer(desk, db, conv, survey_id, db.get(Message, message_id), text, payload, utcnow())
-        for message in said:
-            events.message_added(desk.redis, conv, message, {})
-        return [conversations.message_out(m) for m in said]
+    conv = conversations.get_conversation(db, conv_id)
+    said = survey.answer(desk, db, conv, survey_id, db.get(Message, message_id), text, payload, utcnow())
+    for message in said:
+        events.message_added(desk.redis, conv, message, {})
+    return [conversations.message_out(m) for m in said]
 
 
-def _survey_moved_on(desk: Desk, conv_id: str) -> None:
-    with desk.session() as db:
-        survey.moved_on(db, conv_id)
-
-
-def _store_nlu(desk: Desk, conv_id: str, message_id: int, nlu: dict | None) -> None:
+def _store_nlu(desk: Desk, db: Session, conv_id: str, message_id: int, nlu: dict | None) -> None:
     if nlu is None:
         return
-    with desk.session() as db:
-        message = db.get(Message, message_id)
-        message.nlu = nlu
-        db.commit()
-        conv = conversations.get_conversation(db, conv_id)
-        events.message_understood(desk.redis, conv, message, {})
+    message = db.get(Message, message_id)
+    message.nlu = nlu
+    db.commit()
+    events.message_understood(desk.redis, conversations.get_conversation(db, conv_id), message, {})
 
 
-def _store_replies(desk: Desk, conv_id: str, replies: list[dict] | None) -> tuple[list[MessageOut], State]:
+def _store_replies(desk: Desk, db: Session, conv_id: str,
+                   replies: list[dict] | None) -> tuple[list[MessageOut], State]:
     now = utcnow()
-    with desk.session() as db:
-        conv = conversations.get_conversation(db, conv_id)
-        stored: list[Message] = []
-        if replies is None:
-            stored.append(conversations.add_message(db, conv, Role.system, BOT_DOWN, now,
-                                                    buttons=[HUMAN_BUTTON]))
-        for reply in replies or []:
-            text = reply.get("text") or reply.get("image") or ""
-            buttons = [{"title": str(b.get("title", ""))[:64], "payload": str(b.get("payload", ""))[:500]}
-                       for b in reply.get("buttons") or []]
-            if text or buttons:
-                stored.append(conversations.add_message(db, conv, Role.bot, text, now, buttons=buttons))
-        db.commit()
-        for message in stored:
-            events.message_added(desk.redis, conv, message, {})
-        return [conversations.message_out(m) for m in stored], conv.state
+    conv = conversations.get_conversation(db, conv_id)
+    stored: list[Message] = []
+    if replies is None:
+        stored.append(conversations.add_message(db, conv, Role.system, BOT_DOWN, now, buttons=[HUMAN_BUTTON]))
+    for reply in replies or []:
+        text = reply.get("text") or reply.get("image") or ""
+        buttons = [{"title": str(b.get("title", ""))[:64], "payload": str(b.get("payload", ""))[:500]}
+                   for b in reply.get("buttons") or []]
+        if text or buttons:
+            stored.append(conversations.add_message(db, conv, Role.bot, text, now, buttons=buttons))
+    db.commit()
+    for message in stored:
+        events.message_added(desk.redis, conv, message, {})
+    return [conversations.message_out(m) for m in stored], conv.state
 
 
-def _escalate(desk: Desk, conv_id: str) -> list[MessageOut]:
+def _escalate(desk: Desk, db: Session, conv_id: str) -> list[MessageOut]:
     """Send an angry customer to a human (policy.yml ``escalation``); the messages said."""
     now = utcnow()
-    with desk.session() as db:
-        conv = conversations.get_conversation(db, conv_id)
-        recent = [m for m in conversations.last_customer_messages(db, conv_id, 5)]
-        reason = escalation.decide(desk.policy.escalation, [m.nlu for m in recent])
-        if reason is None:
-            return []
-        if conv.state == State.queued:  # already waiting: only the priority changes
-            queue.mark_angry(desk, db, conv, now)
-            return []
-        if conv.state != State.bot:
-            return []
-        latest = recent[-1].nlu
-        topic = TOPIC_OF_INTENT.get(latest.get("intent") or "", "general")
-        order_id = next((e["value"] for e in latest.get("entities") or [] if e.get("entity") == "order_id"), None)
-        out = queue.request_handoff(desk, db, HandoffCreate(
-            sender_id=conv.rasa_sender_id, customer_id=conv.customer_id, channel=conv.channel,
-            reason=HandoffReason(reason), topic=HandoffTopic(topic), note=recent[-1].text[:2000]),
-            now, angry=True)
-        conv = conversations.get_conversation(db, conv_id)
-        message = conversations.add_message(
-            db, conv, Role.bot, wording.empathy(topic, order_id) + out.standing, now)
-        db.commit()
-        events.message_added(desk.redis, conv, message, {})
-        return [conversations.message_out(message)]
+    conv = conversations.get_conversation(db, conv_id)
+    recent = conversations.last_customer_messages(db, conv_id, 5)
+    reason = escalation.decide(desk.policy.escalation, [m.nlu for m in recent])
+    if reason is None:
+        return []
+    if conv.state == State.queued:  # already waiting: only the priority changes
+        queue.mark_angry(desk, db, conv, now)
+        return []
+    if conv.state != State.bot:
+        return []
+    latest = recent[-1].nlu
+    topic = TOPIC_OF_INTENT.get(latest.get("intent") or "", "general")
+    order_id = next((e["value"] for e in latest.get("entities") or [] if e.get("entity") == "order_id"), None)
+    out = queue.request_handoff(desk, db, HandoffCreate(
+        sender_id=conv.rasa_sender_id, customer_id=conv.customer_id, channel=conv.channel,
+        reason=HandoffReason(reason), topic=HandoffTopic(topic), note=recent[-1].text[:2000]),
+        now, angry=True)
+    message = conversations.add_message(db, conv, Role.bot, wording.empathy(topic, order_id) + out.standing, now)
+    db.commit()
+    events.message_added(desk.redis, conv, message, {})
+    return [conversations.message_out(message)]
 
 
-def _flag_for_agent(desk: Desk, conv_id: str, message_id: int, nlu: dict | None) -> None:
-    """With an agent: no new handoff, but the console is told at once."""
-    if not escalation.is_negative(nlu):
-        return
-    with desk.session() as db:
-        conv = conversations.get_conversation(db, conv_id)
-        events.negative_message(desk.redis, conv, message_id, nlu["sentiment"])
-
-
-def _handoff_without_bot(desk: Desk, conv_id: str) -> list[MessageOut]:
+def _handoff_without_bot(desk: Desk, db: Session, conv_id: str) -> list[MessageOut]:
     """The customer pressed 转人工 while the bot is down: the desk queues them itself."""
     now = utcnow()
+    conv = conversations.get_conversation(db, conv_id)
+    out = queue.request_handoff(desk, db, HandoffCreate(
+        sender_id=conv.rasa_sender_id, customer_id=conv.customer_id, channel=conv.channel,
+        reason=HandoffReason.fallback, topic=HandoffTopic.general,
+        note="智能助手无响应，客户要求转人工"), now)
+    message = conversations.add_message(db, conv, Role.system, out.notice, now)
+    db.commit()
+    events.message_added(desk.redis, conv, message, {})
+    return [conversations.message_out(message)]
+
+
+def _before_bot(desk: Desk, conv_id: str, text: str, payload: str | None, client_id: str | None):
+    """Phase 1: the message stored (a survey answer answered); what the bot needs."""
     with desk.session() as db:
-        conv = conversations.get_conversation(db, conv_id)
-        out = queue.request_handoff(desk, db, HandoffCreate(
-            sender_id=conv.rasa_sender_id, customer_id=conv.customer_id, channel=conv.channel,
-            reason=HandoffReason.fallback, topic=HandoffTopic.general,
-            note="智能助手无响应，客户要求转人工"), now)
-        text = out.notice
-        conv = conversations.get_conversation(db, conv_id)
-        message = conversations.add_message(db, conv, Role.system, text, now)
-        db.commit()
-        events.message_added(desk.redis, conv, message, {})
-        return [conversations.message_out(message)]
+        survey_id = survey.match(db, conversations.get_conversation(db, conv_id), text, payload)
+        message, created, state, sender, metadata, message_id = _store_customer_message(
+            desk, db, conv_id, text, client_id, survey_id is not None)
+        answered = None
+        if created and survey_id is not None:  # an answer to the satisfaction survey: the bot never sees it
+            answered = _survey_answer(desk, db, conv_id, survey_id, message_id, text, payload)
+        elif created:
+            survey.moved_on(db, conv_id)
+        return message, created, state, sender, metadata, message_id, answered
+
+
+def _after_bot(desk: Desk, conv_id: str, message_id: int, nlu: dict | None, replies: list[dict] | None,
+               bot_text: str) -> tuple[list[MessageOut], State]:
+    """Phase 2: what the bot understood and said, stored; an angry customer escalated."""
+    with desk.session() as db:
+        _store_nlu(desk, db, conv_id, message_id, nlu)
+        if replies is None and bot_text == HUMAN_BUTTON["payload"]:
+            return _handoff_without_bot(desk, db, conv_id), State.queued
+        out, state = _store_replies(desk, db, conv_id, replies)
+        angry = _escalate(desk, db, conv_id) if nlu is not None else []
+        return (out + angry, State.queued) if angry else (out, state)
+
+
+def _agent_owned(desk: Desk, conv_id: str, message_id: int, nlu: dict | None) -> None:
+    """With an agent: the NLU stored; no new handoff, but a negative message is flagged to the console."""
+    with desk.session() as db:
+        _store_nlu(desk, db, conv_id, message_id, nlu)
+        if escalation.is_negative(nlu):
+            events.negative_message(desk.redis, conversations.get_conversation(db, conv_id), message_id,
+                                    nlu["sentiment"])
 
 
 def bot_says(desk: Desk, conv_id: str, text: str, buttons: list[dict] | None = None) -> list[MessageOut]:
     """A bot message the desk writes itself (a channel's welcome), stored and published like Rasa's."""
-    return _store_replies(desk, conv_id, [{"text": text, "buttons": buttons or []}])[0]
+    with desk.session() as db:
+        return _store_replies(desk, db, conv_id, [{"text": text, "buttons": buttons or []}])[0]
 
 
 async def handle_unreadable(desk: Desk, conv_id: str, text: str, client_id: str | None,
                             prompt: str) -> list[MessageOut]:
     """Something the bot cannot read (a picture, a file): stored as ``text`` for the agent; without an
     agent the customer is asked to write instead (``prompt``, with the 转人工 button)."""
+
+    def work() -> list[MessageOut]:
+        with desk.session() as db:
+            _message, created, state, *_ = _store_customer_message(desk, db, conv_id, text, client_id)
+            if not created or state == State.with_agent:
+                return []
+            survey.moved_on(db, conv_id)
+            return _store_replies(desk, db, conv_id, [{"text": prompt, "buttons": [HUMAN_BUTTON]}])[0]
+
     async with _lock(conv_id):
-        _message, created, state, *_ = await run_in_threadpool(
-            _store_customer_message, desk, conv_id, text, client_id)
-        if not created or state == State.with_agent:
-            return []
-        await run_in_threadpool(_survey_moved_on, desk, conv_id)
-        return await run_in_threadpool(bot_says, desk, conv_id, prompt, [HUMAN_BUTTON])
+        return await run_in_threadpool(work)
 
 
 async def handle_customer_message(desk: Desk, conv_id: str, text: str, payload: str | None,
                                   client_id: str | None) -> tuple[MessageOut, list[MessageOut]]:
-    """Store the customer's message, then let the bot answer or the agent see it."""
+    """One customer message: stored, then answered by the bot (or seen by the agent).
+
+    Two units of work around one call to Rasa: ``_before_bot`` and ``_after_bot``.
+    """
+    text = text.strip()
     async with _lock(conv_id):
-        survey_id = await run_in_threadpool(_survey_match, desk, conv_id, text.strip(), payload)
-        message, created, state, sender, metadata, message_id = await run_in_threadpool(
-            _store_customer_message, desk, conv_id, text.strip(), client_id, survey_id is not None)
+        message, created, state, sender, metadata, message_id, answered = await run_in_threadpool(
+            _before_bot, desk, conv_id, text, payload, client_id)
         if not created:  # a resend of something already handled
             return message, []
-        if survey_id is not None:  # an answer to the satisfaction survey: the bot never sees it
-            return message, await run_in_threadpool(_survey_answer, desk, conv_id, survey_id, message_id,
-                                                    text.strip(), payload)
-        await run_in_threadpool(_survey_moved_on, desk, conv_id)
-        bot_text = payload if payload and payload.startswith("/") else text.strip()
+        if answered is not None:
+            return message, answered
         if state == State.with_agent:
             try:
-                nlu = nlu_summary(await desk.bot.parse(sender, text.strip()))
+                nlu = nlu_summary(await desk.bot.parse(sender, text))
             except BotUnavailable:
                 nlu = None
-            await run_in_threadpool(_store_nlu, desk, conv_id, message_id, nlu)
-            await run_in_threadpool(_flag_for_agent, desk, conv_id, message_id, nlu)
+            await run_in_threadpool(_agent_owned, desk, conv_id, message_id, nlu)
             return message, []
-        replies: list[dict] | None
-        nlu = None
+        bot_text = payload if payload and payload.startswith("/") else text
         try:
             replies, parse = await desk.bot.send(sender, bot_text, metadata)
             nlu = nlu_summary(parse)
         except BotUnavailable as exc:
             logger.warning("bot did not answer %s: %s", conv_id, exc)
-            replies = None
-        await run_in_threadpool(_store_nlu, desk, conv_id, message_id, nlu)
-        if replies is None and bot_text == HUMAN_BUTTON["payload"]:
-            out = await run_in_threadpool(_handoff_without_bot, desk, conv_id)
-            state = State.queued
-        else:
-            out, state = await run_in_threadpool(_store_replies, desk, conv_id, replies)
-            if nlu is not None:
-                angry = await run_in_threadpool(_escalate, desk, conv_id)
-                if angry:
-                    out, state = out + angry, State.queued
+            replies, nlu = None, None
+        out, state = await run_in_threadpool(_after_bot, desk, conv_id, message_id, nlu, replies, bot_text)
         if state == State.queued:
             # Handed off during this turn: assign it now that Rasa has released
             # the conversation (pausing the bot inside the turn would deadlock
