@@ -28,7 +28,6 @@ from handoff.core import patterns
 from handoff.core.signing import metadata_signature_ok
 
 # "DD260001000001 0001", "订单DD260001000001，尾号0001": an order number and four digits.
-ORDER_IN_TEXT = re.compile(patterns.ORDER_ID_FORMAT)
 LAST4_IN_TEXT = re.compile(r"(?<![\dDd])\d{4}(?!\d)")
 CODE_IN_TEXT = re.compile(r"(?<!\d)\d{6}(?!\d)")
 VERIFIED = "已验证"  # the verification_code slot once the customer is verified
@@ -87,7 +86,7 @@ def identity_slots(metadata: dict | None, sender_id: str) -> list[SlotSet]:
 def order_and_last4(text: str) -> tuple[str, str] | None:
     """An order number and the phone's last four digits in one message, or None."""
     text = unicodedata.normalize("NFKC", text or "")
-    order = ORDER_IN_TEXT.search(text)
+    order = patterns.ORDER_ID_IN_TEXT.search(text)
     if order is None:
         return None
     rest = text[:order.start()] + " " + text[order.end():]

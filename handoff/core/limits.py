@@ -49,6 +49,15 @@ def check(redis: Redis, key: str, *, limit: int, window_seconds: int, message: s
         raise TooManyRequests(message.format(wait=wait_words(wait)), wait, code)
 
 
+def check_used_up(redis: Redis, key: str, *, limit: int, message: str,
+                  code: str = "too_many_requests") -> None:
+    """Raise TooManyRequests while ``key`` is at its limit, without counting a hit."""
+    used = redis.get(PREFIX + key)
+    if used is not None and int(used) >= limit:
+        wait = max(1, redis.ttl(PREFIX + key))
+        raise TooManyRequests(message.format(wait=wait_words(wait)), wait, code)
+
+
 def reset(redis: Redis, key: str) -> None:
     redis.delete(PREFIX + key)
 

@@ -60,10 +60,8 @@ def _count_failure(desk: Desk, conv: Conversation) -> None:
 
 def _refuse_when_locked(desk: Desk, conv: Conversation) -> None:
     """Refused without counting while the conversation has used up its tries."""
-    used = desk.redis.get(limits.PREFIX + f"verify-fail:{conv.id}")
-    if used is not None and int(used) >= desk.settings.verification_attempts_per_conversation:
-        wait = max(1, desk.redis.ttl(limits.PREFIX + f"verify-fail:{conv.id}"))
-        raise limits.TooManyRequests(TOO_MANY.format(wait=limits.wait_words(wait)), wait, "too_many_attempts")
+    limits.check_used_up(desk.redis, f"verify-fail:{conv.id}", message=TOO_MANY, code="too_many_attempts",
+                         limit=desk.settings.verification_attempts_per_conversation)
 
 
 def send_code(desk: Desk, db: Session, *, sender_id: str, phone: str) -> dict:
