@@ -32,9 +32,8 @@ def endpoints_file() -> Path:
     """endpoints.yml with the action server's port (5055 unless ACTIONS_PORT says otherwise)."""
     path = RUN_DIR / "endpoints.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Rasa fills in ${RASA_TOKEN} from its environment: the secret is not written to disk.
-    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{ACTIONS_PORT}/webhook"\n'
-                    '  headers:\n    Authorization: Bearer ${RASA_TOKEN}\n')  # unquoted, or Rasa leaves it
+    text = (ROOT / "endpoints.yml").read_text(encoding="utf-8")
+    path.write_text(text.replace("127.0.0.1:5055/", f"127.0.0.1:{ACTIONS_PORT}/"), encoding="utf-8")
     return path
 
 

@@ -7,7 +7,8 @@ export.py). Three stages, each reported in <folder>/progress.json (the desk
 reads it every second for the progress bar):
 
 1. 校验数据: `rasa data validate` on the exported data.
-2. 训练模型: `rasa train` (its components one by one; TED's epochs);
+2. 训练模型: `rasa train` (its components one by one, and the epochs of a
+   neural component if the configuration has one);
    Rasa's cache (.rasa/cache) reuses the components whose inputs did not
    change, so a change of NLU examples only retrains the NLU.
 3. 评估模型: the new model and the live one parse the held-out test set

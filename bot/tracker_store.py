@@ -1,0 +1,90 @@
+"""A tracker store that keeps only the recent turns of a conversation.
+
+Rasa reads, replays and serialises a conversation's whole tracker on every
+turn, and sends all of it to the action server with each action call; its
+policies compute the states of every turn since the session started. So a
+turn costs more the longer the conversation (turn 200 cost 3.1x turn 5,
+docs/measurements.md). The desk keeps the whole transcript in SQL; Rasa only
+needs the recent turns (the policies look back ``max_history`` turns) and the
+current state (slots, a paused conversation).
+
+So when a conversation has more than ``max_turns`` customer messages, it is
+saved as a new session holding the state where it is cut and the last
+``keep_turns`` messages:
+
+    action_session_start, session_started, slot events (values where the cut
+    is), pause (if paused), action_listen, <the kept turns, unchanged>
+
+like the start of a Rasa session that carried its slots over. It is cut only
+before a customer message with no form active, so a form's turns are never
+split; a form longer than ``max_turns`` waits for its end. (Rasa's own
+``max_event_history`` drops the oldest events and with them the slots they
+set.)
+
+    endpoints.yml:  tracker_store: {type: bot.tracker_store.BoundedTrackerStore, max_turns: 12, keep_turns: 8}
+"""
+
+from typing import Any, Optional
+
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ConversationPaused,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+SESSION_START, LISTEN = "action_session_start", "action_listen"
+
+
+def _cut_index(events: list[Event], keep_turns: int, slots, domain: Optional[Domain]) -> Optional[int]:
+    """The latest customer message with ``keep_turns`` or more after it where no form is active, if any."""
+    user_at = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
+    # Not the first message (nothing would be cut), and ``keep_turns`` messages from the cut on.
+    for index in reversed(user_at[1: len(user_at) - keep_turns + 1]):
+        before = DialogueStateTracker.from_events("cut", events[:index], slots=slots, domain=domain)
+        if not before.active_loop_name:
+            return index
+    return None
+
+
+def compacted(
+    tracker: DialogueStateTracker, *, slots, max_turns: int, keep_turns: int, domain: Optional[Domain] = None
+) -> DialogueStateTracker:
+    """``tracker`` itself while it has at most ``max_turns`` customer messages, else its state and last turns."""
+    events = list(tracker.events)
+    if sum(isinstance(event, UserUttered) for event in events) <= max_turns:
+        return tracker
+    cut = _cut_index(events, keep_turns, slots, domain)
+    if cut is None:
+        return tracker
+    before = DialogueStateTracker.from_events(tracker.sender_id, events[:cut], slots=slots, domain=domain)
+    at = events[cut].timestamp
+    state: list[Event] = [ActionExecuted(SESSION_START, timestamp=at), SessionStarted(timestamp=at)]
+    state += [SlotSet(name, slot.value, timestamp=at)
+              for name, slot in before.slots.items() if slot.value != slot.initial_value]
+    if before.is_paused():
+        state.append(ConversationPaused(timestamp=at))
+    state.append(ActionExecuted(LISTEN, timestamp=at))
+    return DialogueStateTracker.from_events(tracker.sender_id, state + events[cut:], slots=slots, domain=domain,
+                                            sender_source=tracker.sender_source)
+
+
+class BoundedTrackerStore(InMemoryTrackerStore):
+    """``InMemoryTrackerStore`` that saves each conversation ``compacted`` (above)."""
+
+    def __init__(self, domain: Domain, event_broker=None, max_turns: int = 12, keep_turns: int = 8,
+                 **kwargs: Any) -> None:
+        kwargs.pop("host", None)
+        if not 0 < keep_turns <= max_turns:
+            raise ValueError("tracker_store: 0 < keep_turns <= max_turns")
+        self.max_turns, self.keep_turns = int(max_turns), int(keep_turns)
+        super().__init__(domain, event_broker, **kwargs)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(compacted(tracker, slots=self.domain.slots, max_turns=self.max_turns,
+                                     keep_turns=self.keep_turns, domain=self.domain))
