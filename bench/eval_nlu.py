@@ -27,17 +27,15 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
 import unicodedata
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bot.evaluation import intent_of, parse_all, predicted_label, read_examples, scores  # noqa: E402
+from bot.evaluation import parse_all, read_examples, scores  # noqa: E402
 RASA = ROOT / ".venv" / "rasa" / "bin" / "rasa"
 OUT = ROOT / "var" / "eval"
 PIPELINES = {

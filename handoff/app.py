@@ -13,15 +13,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from sqlalchemy.orm import sessionmaker
-from starlette.concurrency import run_in_threadpool
 
-from handoff import health
+from handoff import health, scheduled
 from handoff.agents import routes as agent_routes
-from handoff.agents.service import away_without_console, ensure_seed_agents
+from handoff.agents.service import ensure_seed_agents
 from handoff.audit import routes as audit_routes
 from handoff.console import routes as console_routes
 from handoff.console import ws as console_ws
-from handoff.conversations import events
 from handoff.conversations import routes as chat_routes
 from handoff.conversations import ws as chat_ws
 from handoff.conversations.bot import BotClient
@@ -37,11 +35,9 @@ from handoff.core.redis import connect_async_redis, connect_redis
 from handoff.core.settings import Settings, get_settings
 from handoff.identity import routes as identity_routes
 from handoff.inbox import routes as inbox_routes
-from handoff.inbox import service as inbox
 from handoff.knowledge import routes as knowledge_routes
 from handoff.knowledge import seed as knowledge_seed
 from handoff.knowledge import service as knowledge
-from handoff.queue import dispatch
 from handoff.queue import routes as queue_routes
 from handoff.queue import service as queue
 from handoff.reports import routes as report_routes
@@ -51,46 +47,15 @@ from handoff.shop.catalog import load_catalog
 from handoff.shop import rules as shop_rules
 from handoff.shop.seed import seed_if_empty
 from handoff.survey import routes as survey_routes
-from handoff.survey import service as survey
 from handoff.training import routes as training_routes
 from handoff.training import runner as training_runner
 from handoff.training import service as training
-from handoff.training import swap as model_swap
 from handoff.web import routes as web_routes
 from handoff.wechat import outbox as wechat_outbox
 from handoff.wechat import routes as wechat_routes
 from handoff.wechat.api import WechatApi
 
 logger = logging.getLogger(__name__)
-
-
-def _maintain(desk: Desk, reconcile: bool) -> None:
-    with desk.session() as db:
-        if shop_rules.version(db) != desk.policy_version:  # saved by another desk process
-            desk.policy, desk.policy_version = shop_rules.current(db, desk.settings.shop_policy_file)
-        if reconcile:
-            queue.reconcile(desk, db)
-            inbox.collect(db)  # the inbox page then has little left to read
-        queue.flag_sla_breaches(desk, db, utcnow())
-        away_without_console(db, desk.redis)
-        for conv, said in survey.close_idle(desk, db, utcnow()):
-            for message in said:
-                events.message_added(desk.redis, conv, message, {})
-
-
-async def maintenance(desk: Desk) -> None:
-    """Every few seconds: SLA flags, auto-assignment, surveys of quiet conversations; every ~30 s: Redis against SQL."""
-    tick = 0
-    while True:
-        await asyncio.sleep(desk.settings.maintenance_seconds)
-        tick += 1
-        try:
-            await run_in_threadpool(_maintain, desk, tick % 15 == 0)
-            await dispatch.assign(desk)
-            if tick % 15 == 1:  # a Rasa process restarted with another model gets the active one
-                await model_swap.ensure_active(desk)
-        except Exception:  # keep the loop alive; the next tick retries
-            logger.exception("maintenance tick failed")
 
 
 @asynccontextmanager
@@ -126,7 +91,7 @@ async def lifespan(app: FastAPI):
                                         revision=knowledge.revision(db), now=utcnow())
     await hub.start()
     await training_runner.recover(desk)
-    loops = [asyncio.create_task(maintenance(desk), name="maintenance")]
+    loops = [asyncio.create_task(scheduled.run(desk), name="maintenance")]
     if desk.wechat is not None:
         loops.append(asyncio.create_task(wechat_outbox.run(desk), name="wechat-outbox"))
     try:

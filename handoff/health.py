@@ -4,6 +4,8 @@ import asyncio
 
 import httpx
 from fastapi import APIRouter, Request
+
+from handoff.core.deps import get_desk
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -38,7 +40,7 @@ async def _outcome(check) -> dict:
 
 @router.get("/healthz")
 async def healthz(request: Request) -> JSONResponse:
-    settings = request.app.state.settings
+    settings = get_desk(request).settings
     t = settings.health_timeout_seconds
     rasa = settings.rasa_urls
     names = ["database", "redis"] + (["rasa"] if len(rasa) == 1 else [f"rasa_{i + 1}" for i in range(len(rasa))])

@@ -11,10 +11,9 @@ from handoff.agents.models import Agent, Presence
 from handoff.agents.schemas import AgentCreate, AgentOut, AgentUpdate, LoginIn, PresenceIn
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
-from handoff.core.deps import get_app_settings, get_db, get_desk, get_redis
+from handoff.core.deps import get_db, get_desk, get_redis
 from handoff.core.ids import PathId
 from handoff.core.limits import client_ip
-from handoff.core.settings import Settings
 from handoff.queue import dispatch
 
 router = APIRouter(prefix="/api/agents", tags=["agents"])
@@ -23,7 +22,8 @@ router = APIRouter(prefix="/api/agents", tags=["agents"])
 @router.post("/login", response_model=AgentOut,
              responses={429: {"description": "登录尝试次数过多（Retry-After）"}})
 def login(body: LoginIn, response: Response, request: Request, db: Session = Depends(get_db),
-          redis: Redis = Depends(get_redis), settings: Settings = Depends(get_app_settings)):
+          redis: Redis = Depends(get_redis), desk: Desk = Depends(get_desk)):
+    settings = desk.settings
     agent = service.login(db, redis, settings, username=body.username, password=body.password,
                           ip=client_ip(request))
     token = service.open_session(redis, agent.id, settings.session_hours)

@@ -5,30 +5,26 @@ from pathlib import Path
 from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from handoff.agents import service as agents
 from handoff.agents.deps import current_agent
 from handoff.agents.models import Agent
 from handoff.agents.schemas import CannedIn, CannedOut
-from handoff.console import service
+from handoff.console import flows, service
 from handoff.console.service import ConversationDetail, NoteOut, TagsIn, TextIn, TransferIn
 from handoff.conversations import service as conversations
-from handoff.conversations.bot import BotUnavailable
 from handoff.conversations.schemas import ConsoleMessageOut, TicketOut
 from handoff.conversations.views import ConversationSummary, summary
 from handoff.core.clock import shop_midnight, shop_today, utcnow
 from handoff.core.context import Desk
 from handoff.core.deps import get_db, get_desk
 from handoff.core.ids import PathId
-from handoff.queue import dispatch
 from handoff.queue import service as queue
 from handoff.queue.groups import GROUPS
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(prefix="/api/console", tags=["agent console"], dependencies=[Depends(current_agent)])
 pages = APIRouter(include_in_schema=False)
-
 
 
 @pages.get("/console")
@@ -67,35 +63,12 @@ def list_conversations(scope: str = "mine", agent: Agent = Depends(current_agent
 @router.get("/conversations/{conv_id}", response_model=ConversationDetail)
 async def conversation(conv_id: str, desk: Desk = Depends(get_desk)):
     """The transcript with the context panel: handoff, NLU, slots, customer and orders."""
-    sender = await run_in_threadpool(_sender_of, desk, conv_id)
-    try:
-        tracker = await desk.bot.tracker(sender)
-        slots = {k: v for k, v in (tracker.get("slots") or {}).items() if v not in (None, [], "")}
-    except BotUnavailable:
-        slots = {}
-
-    def work():
-        with desk.session() as db:
-            return service.detail(desk, db, conv_id, slots, utcnow())
-
-    return await run_in_threadpool(work)
-
-
-def _sender_of(desk: Desk, conv_id: str) -> str:
-    with desk.session() as db:
-        return conversations.get_conversation(db, conv_id).rasa_sender_id
+    return await flows.open_conversation(desk, conv_id=conv_id)
 
 
 @router.post("/conversations/{conv_id}/claim", response_model=ConversationSummary)
 async def claim(conv_id: str, agent: Agent = Depends(current_agent), desk: Desk = Depends(get_desk)):
-    def work():
-        with desk.session() as db:
-            conv = queue.claim(desk, db, conv_id, db.get(Agent, agent.id), utcnow())
-            return conv.rasa_sender_id, summary(db, desk.policy, conv, utcnow())
-
-    sender, out = await run_in_threadpool(work)
-    await desk.bot.pause(sender)
-    return out
+    return await flows.claim(desk, conv_id=conv_id, agent_id=agent.id)
 
 
 @router.post("/conversations/{conv_id}/messages", response_model=ConsoleMessageOut, status_code=201)
@@ -119,26 +92,12 @@ def tags(conv_id: str, body: TagsIn, agent: Agent = Depends(current_agent), db: 
 @router.post("/conversations/{conv_id}/transfer", response_model=ConversationSummary)
 async def transfer(conv_id: str, body: TransferIn, agent: Agent = Depends(current_agent),
                    desk: Desk = Depends(get_desk)):
-    def work():
-        with desk.session() as db:
-            return service.transfer(desk, db, conv_id, db.get(Agent, agent.id), body, utcnow())
-
-    out = await run_in_threadpool(work)
-    await dispatch.assign(desk)
-    return out
+    return await flows.transfer(desk, conv_id=conv_id, agent_id=agent.id, body=body)
 
 
 @router.post("/conversations/{conv_id}/resolve", response_model=ConversationSummary)
 async def resolve(conv_id: str, agent: Agent = Depends(current_agent), desk: Desk = Depends(get_desk)):
-    def work():
-        with desk.session() as db:
-            out = service.resolve(desk, db, conv_id, db.get(Agent, agent.id), utcnow())
-            return conversations.get_conversation(db, conv_id).rasa_sender_id, out
-
-    sender, out = await run_in_threadpool(work)
-    await desk.bot.resume(sender)
-    await dispatch.assign(desk)  # the agent has room for the next one
-    return out
+    return await flows.resolve(desk, conv_id=conv_id, agent_id=agent.id)
 
 
 @router.get("/canned", response_model=list[CannedOut])

@@ -22,7 +22,8 @@ from handoff.queue import service as queue
 from handoff.queue.groups import GROUPS, REASONS
 from handoff.queue.models import HandoffRequest
 from handoff.shop import schemas as shop_schemas
-from handoff.shop import service as shop
+from handoff.shop import customers as shop
+from handoff.shop import orders as shop_orders
 from handoff.survey import service as survey
 from handoff.wechat import outbox
 
@@ -83,9 +84,9 @@ def detail(desk: Desk, db: Session, conv_id: str, slots: dict, now: datetime) ->
     profile, orders = None, []
     if conv.customer_id:
         try:
-            profile = shop.customer_profile(db, desk.policy, conv.customer_id, now)
-            orders = [shop.get_order(db, conv.customer_id, o.order_id)
-                      for o in shop.list_orders(db, conv.customer_id, limit=5)]
+            profile = shop.customer_profile(db, policy=desk.policy, customer_id=conv.customer_id, now=now)
+            orders = [shop_orders.get_order(db, customer_id=conv.customer_id, order_id=o.order_id)
+                      for o in shop_orders.list_orders(db, customer_id=conv.customer_id, limit=5)]
         except DeskError:
             profile, orders = None, []
     return ConversationDetail(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from handoff.conversations import limits, relay
+from handoff.conversations import flows, limits
 from handoff.conversations import service as conversations
 from handoff.conversations.schemas import (
     ConversationOpened,
@@ -39,8 +39,8 @@ async def open_conversation(body: OpenConversation, request: Request, desk: Desk
     def work():
         with desk.session() as db:
             customer = conversations.customer_ref(db, desk.policy, customer_id, utcnow())
-        conv, token, messages = relay.open_conversation(
-            desk, body.channel, customer.id if customer else None)
+        conv, token, messages = flows.open_conversation(
+            desk, channel=body.channel, customer_id=customer.id if customer else None)
         return ConversationOpened(id=conv.id, token=token, state=conv.state.value,
                                   customer=customer, messages=messages)
 
@@ -76,8 +76,8 @@ async def send_message(conv_id: str, body: CustomerMessageIn, request: Request,
         limits.message(desk, conv_id=conv_id, ip=client_ip(request))
 
     await run_in_threadpool(check)
-    message, replies = await relay.handle_customer_message(
-        desk, conv_id, body.text, body.payload, body.client_id)
+    message, replies = await flows.handle_customer_message(
+        desk, conv_id=conv_id, text=body.text, payload=body.payload, client_id=body.client_id)
     return SentMessage(message=message, replies=replies)
 
 

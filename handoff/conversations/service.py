@@ -19,7 +19,7 @@ from handoff.conversations.schemas import ConsoleMessageOut, CustomerRef, Messag
 from handoff.core import signing
 from handoff.core.errors import DeskError, Forbidden, NotFound
 from handoff.core.settings import Settings
-from handoff.shop import service as shop
+from handoff.shop import customers as shop
 from handoff.shop.policy import Policy
 
 
@@ -153,7 +153,7 @@ def customer_ref(db: Session, policy: Policy, customer_id: str | None, now: date
     if not customer_id:
         return None
     try:
-        profile = shop.customer_profile(db, policy, customer_id, now)
+        profile = shop.customer_profile(db, policy=policy, customer_id=customer_id, now=now)
     except DeskError:  # an id the shop does not know: show it as anonymous
         return None
     return CustomerRef(id=profile.customer_id, name=profile.name, tier=profile.tier.name)

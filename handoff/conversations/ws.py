@@ -13,7 +13,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from handoff.conversations import events, limits, relay
+from handoff.conversations import events, flows, limits
 from handoff.conversations import service as conversations
 from handoff.conversations.schemas import CustomerMessageIn
 from handoff.core.context import Desk
@@ -114,7 +114,8 @@ async def _read(ws: WebSocket, desk: Desk, conv_id: str) -> None:
 
 async def _handle(ws: WebSocket, desk: Desk, conv_id: str, body: CustomerMessageIn) -> None:
     try:
-        await relay.handle_customer_message(desk, conv_id, body.text, body.payload, body.client_id)
+        await flows.handle_customer_message(desk, conv_id=conv_id, text=body.text, payload=body.payload,
+                                            client_id=body.client_id)
     except Exception:  # the customer must hear about it; the message itself is stored first
         logger.exception("handling a message of %s failed", conv_id)
         with contextlib.suppress(Exception):

@@ -4,17 +4,17 @@ import hmac
 
 from fastapi import Depends, Header
 
-from handoff.core.deps import get_app_settings
+from handoff.core.context import Desk
+from handoff.core.deps import get_desk
 from handoff.core.errors import Unauthorized
-from handoff.core.settings import Settings
 
 
 def require_service_token(
     authorization: str = Header(default=""),
-    settings: Settings = Depends(get_app_settings),
+    desk: Desk = Depends(get_desk),
 ) -> None:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(
-        token.encode(), settings.service_token.encode()
+        token.encode(), desk.settings.service_token.encode()
     ):
         raise Unauthorized("服务令牌无效", "bad_service_token")

@@ -7,16 +7,11 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from handoff.core.context import Desk
-from handoff.core.settings import Settings
 
 
 def get_desk(request: Request) -> Desk:
     """The desk's shared parts (settings, database, Redis, the bot, the rules in force)."""
     return request.app.state.desk
-
-
-def get_app_settings(request: Request) -> Settings:
-    return request.app.state.settings
 
 
 def get_db(request: Request) -> Iterator[Session]:

@@ -28,7 +28,8 @@ from handoff.core.errors import DeskError, NotFound
 from handoff.core.privacy import mask_phone
 from handoff.identity import sms
 from handoff.shop.models import Customer, Order
-from handoff.shop.service import normalize_order_id, validate_phone
+from handoff.shop.customers import validate_phone
+from handoff.shop.orders import normalize_order_id
 
 CODE_KEY = "desk:verify:code:"
 TOO_MANY = "验证尝试次数过多，请 {wait}后再试，或直接转人工客服。"

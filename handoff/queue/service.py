@@ -29,7 +29,7 @@ from handoff.queue import hours, wording
 from handoff.queue.groups import GROUPS, group_for_topic
 from handoff.queue.models import HandoffReason, HandoffRequest
 from handoff.queue.schemas import HandoffCreate, HandoffOut
-from handoff.shop import service as shop
+from handoff.shop import customers as shop
 
 QUEUE_KEY = "desk:queue:"
 HANDLE_TIME_KEY = "desk:stats:handle_seconds"
@@ -50,7 +50,7 @@ def customer_tier(desk: Desk, db: Session, customer_id: str | None, now: datetim
     if not customer_id:
         return None
     try:
-        return shop.customer_profile(db, desk.policy, customer_id, now).tier.name
+        return shop.customer_profile(db, policy=desk.policy, customer_id=customer_id, now=now).tier.name
     except DeskError:
         return None
 
@@ -202,6 +202,16 @@ def mark_angry(desk: Desk, db: Session, conv: Conversation, now: datetime) -> bo
     desk.redis.zadd(queue_key(conv.group), {conv.id: score(conv.priority, conv.queued_at)})
     events.queue_changed(desk.redis)
     return True
+
+
+def open_requests(db: Session) -> list[dict]:
+    """Handoff requests still waiting for an agent, oldest first."""
+    rows = db.scalars(select(HandoffRequest).where(HandoffRequest.status == "queued")
+                      .order_by(HandoffRequest.created_at))
+    return [{"id": r.id, "conversation_id": r.conversation_id, "sender_id": r.sender_id,
+             "customer_id": r.customer_id, "channel": r.channel, "note": r.note,
+             "reason": r.reason.value, "topic": r.topic.value, "created_at": r.created_at.isoformat() + "Z"}
+            for r in rows]
 
 
 def list_queue(db: Session) -> list[Conversation]:

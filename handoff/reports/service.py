@@ -1,5 +1,7 @@
 """The figures over a date range, for everyone or for one agent; the raw answers as CSV rows."""
 
+import csv
+import io
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -126,3 +128,12 @@ def answer_rows(db: Session, start: date, end: date, agent: Agent, tz: str) -> l
             REASONS.get(record.reason, record.reason or ""), survey.rating, yes_no[survey.resolved],
             survey.nps, survey.ces, survey.comment, local(survey.answered_at), yes_no[record.demo])])
     return rows
+
+
+def answers_csv(db: Session, start: date, end: date, agent: Agent, tz: str) -> str:
+    """``answer_rows`` as CSV text, UTF-8 with a BOM so that Excel reads the Chinese."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    writer.writerows(answer_rows(db, start, end, agent, tz))
+    return "\ufeff" + buffer.getvalue()

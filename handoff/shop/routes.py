@@ -10,22 +10,26 @@ from handoff.agents.deps import current_admin, current_supervisor
 from handoff.agents.models import Agent
 from handoff.core.auth import require_service_token
 from handoff.core.clock import utcnow
-from handoff.core.deps import get_db
-from handoff.shop import rules, schemas, service
+from handoff.core.context import Desk
+from handoff.core.deps import get_db, get_desk
+from handoff.shop import customers, rules, schemas
+from handoff.shop import orders as shop_orders
+from handoff.shop import points as shop_points
+from handoff.shop import returns as shop_returns
 from handoff.shop.catalog import Catalog
 from handoff.shop.policy import Policy
 
 router = APIRouter(prefix="/api/shop", tags=["shop"], dependencies=[Depends(require_service_token)])
 
 
-def get_policy(request: Request) -> Policy:
+def get_policy(desk: Desk = Depends(get_desk)) -> Policy:
     """The rules in force (policy.yml, or the admin's saved edits)."""
-    return request.app.state.desk.policy
+    return desk.policy
 
 
 @router.get("/customers/{customer_id}", response_model=schemas.CustomerProfile)
 def customer(customer_id: str, db: Session = Depends(get_db), policy: Policy = Depends(get_policy)):
-    return service.customer_profile(db, policy, customer_id, utcnow())
+    return customers.customer_profile(db, policy=policy, customer_id=customer_id, now=utcnow())
 
 
 @router.get("/customers/{customer_id}/orders", response_model=list[schemas.OrderSummary])
@@ -35,12 +39,12 @@ def orders(
     limit: int = Query(10, ge=1, le=50),
     db: Session = Depends(get_db),
 ):
-    return service.list_orders(db, customer_id, open_only=open_only, limit=limit)
+    return shop_orders.list_orders(db, customer_id=customer_id, open_only=open_only, limit=limit)
 
 
 @router.get("/customers/{customer_id}/orders/{order_id}", response_model=schemas.OrderDetail)
 def order(customer_id: str, order_id: str, db: Session = Depends(get_db)):
-    return service.get_order(db, customer_id, order_id)
+    return shop_orders.get_order(db, customer_id=customer_id, order_id=order_id)
 
 
 @router.get(
@@ -54,7 +58,8 @@ def eligibility(
     db: Session = Depends(get_db),
     policy: Policy = Depends(get_policy),
 ):
-    return service.return_eligibility(db, policy, customer_id, order_id, reason, utcnow())
+    return shop_returns.return_eligibility(db, policy=policy, customer_id=customer_id, order_id=order_id,
+                                           reason=reason, now=utcnow())
 
 
 @router.post(
@@ -66,7 +71,8 @@ def create_return(
     db: Session = Depends(get_db),
     policy: Policy = Depends(get_policy),
 ):
-    return service.create_return(db, policy, customer_id, body.order_id, body.reason, utcnow())
+    return shop_returns.create_return(db, policy=policy, customer_id=customer_id, order_id=body.order_id,
+                                      reason=body.reason, now=utcnow())
 
 
 @router.get("/customers/{customer_id}/returns", response_model=list[schemas.ReturnOut])
@@ -76,17 +82,17 @@ def returns(
     db: Session = Depends(get_db),
     policy: Policy = Depends(get_policy),
 ):
-    return service.list_returns(db, policy, customer_id, order_id)
+    return shop_returns.list_returns(db, policy=policy, customer_id=customer_id, order_id=order_id)
 
 
 @router.get("/customers/{customer_id}/points", response_model=schemas.PointsSummary)
 def points(customer_id: str, db: Session = Depends(get_db), policy: Policy = Depends(get_policy)):
-    return service.points_summary(db, policy, customer_id, utcnow())
+    return shop_points.points_summary(db, policy=policy, customer_id=customer_id, now=utcnow())
 
 
 @router.get("/delivery-estimate", response_model=schemas.DeliveryEstimate)
 def delivery_estimate(region: str | None = None, policy: Policy = Depends(get_policy)):
-    return service.delivery_estimate(policy, region)
+    return shop_orders.delivery_estimate(policy=policy, region=region)
 
 
 @router.get("/policy", response_model=Policy)
@@ -102,29 +108,23 @@ def catalog(request: Request):
 
 @router.put("/wechat-bindings", status_code=204)
 def bind_wechat(body: schemas.WechatBindingIn, db: Session = Depends(get_db)):
-    service.bind_wechat(db, body.app_id, body.openid, body.customer_id, utcnow())
+    customers.bind_wechat(db, app_id=body.app_id, openid=body.openid, customer_id=body.customer_id, now=utcnow())
 
 
 admin = APIRouter(prefix="/api/admin/rules", tags=["admin: shop rules"])
 
 
 @admin.get("", response_model=schemas.RulesOut, dependencies=[Depends(current_supervisor)])
-def shop_rules(request: Request, db: Session = Depends(get_db)):
+def shop_rules(db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
     """The rules in force, for the rules form (supervisors may look, admins edit)."""
-    settings = request.app.state.settings
-    row = rules.stored(db)
-    policy, version = rules.current(db, settings.shop_policy_file)
-    return {"rules": policy, "version": version, "updated_at": row.updated_at if row else None,
-            "updated_by": row.updated_by if row else "", "default_business_hours": settings.business_hours,
-            "default_business_days": [int(d) for d in settings.business_days.split(",") if d.strip()]}
+    return rules.for_the_form(db, settings=desk.settings)
 
 
 @admin.put("", response_model=schemas.RulesOut)
-def save_shop_rules(body: schemas.RulesIn, request: Request, actor: Agent = Depends(current_admin),
-                    db: Session = Depends(get_db)):
+def save_shop_rules(body: schemas.RulesIn, actor: Agent = Depends(current_admin),
+                    db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
     """Saves the rules; they take effect at once in this desk process, within seconds in the others."""
-    desk = request.app.state.desk
     version = rules.save(db, rules=body.rules, expected_version=body.version,
                          policy_file=desk.settings.shop_policy_file, actor=actor, now=utcnow())
     desk.policy, desk.policy_version = body.rules, version
-    return shop_rules(request, db)
+    return rules.for_the_form(db, settings=desk.settings)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from handoff.agents.models import Agent
 from handoff.audit import service as audit
 from handoff.core.errors import Conflict
+from handoff.core.settings import Settings
 from handoff.shop.models import ShopRules
 from handoff.shop.policy import Policy, load_policy
 
@@ -36,6 +37,15 @@ def current(db: Session, policy_file: Path) -> tuple[Policy, int]:
 
 def version(db: Session) -> int:
     return db.scalar(select(ShopRules.version).where(ShopRules.id == ROW)) or 0
+
+
+def for_the_form(db: Session, *, settings: Settings) -> dict:
+    """The rules in force with their version and who saved them, and the defaults the form shows."""
+    row = stored(db)
+    policy, version_ = current(db, settings.shop_policy_file)
+    return {"rules": policy, "version": version_, "updated_at": row.updated_at if row else None,
+            "updated_by": row.updated_by if row else "", "default_business_hours": settings.business_hours,
+            "default_business_days": [int(d) for d in settings.business_days.split(",") if d.strip()]}
 
 
 def save(db: Session, *, rules: Policy, expected_version: int, policy_file: Path, actor: Agent,

@@ -3,14 +3,15 @@
 import time
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from handoff.conversations.service import customer_ref
 from handoff.core.signing import sign_customer
 from handoff.core.clock import utcnow
-from handoff.core.deps import get_db
+from handoff.core.context import Desk
+from handoff.core.deps import get_db, get_desk
 from handoff.core.errors import NotFound
 
 STATIC = Path(__file__).parent / "static"
@@ -30,10 +31,10 @@ def widget_script():
 
 
 @demo.get("/sign")
-def sign(customer_id: str, request: Request, db: Session = Depends(get_db)):
+def sign(customer_id: str, db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
     """Demo only (DESK_DEMO_MODE): what a shop's own server does for a logged-in customer."""
-    settings = request.app.state.settings
-    customer = customer_ref(db, request.app.state.desk.policy, customer_id, utcnow())
+    settings = desk.settings
+    customer = customer_ref(db, desk.policy, customer_id, utcnow())
     if not settings.demo_mode or customer is None:
         raise NotFound("没有该顾客", "customer_not_found")
     timestamp = int(time.time())

@@ -24,7 +24,7 @@ from fastapi import Response
 from starlette.concurrency import run_in_threadpool
 from wechatpy.messages import BaseMessage
 
-from handoff.conversations import relay
+from handoff.conversations import flows
 from handoff.core.context import Desk
 from handoff.core.redis import swap
 from handoff.core.settings import WechatAccount
@@ -125,23 +125,26 @@ async def handle(desk: Desk, account: WechatAccount, message: BaseMessage) -> in
     if kind == "text":
         text = (message.content or "").strip()[:2000]
         payload = await run_in_threadpool(service.button_payload, desk, conv_id, text)
-        await relay.handle_customer_message(desk, conv_id, text or " ", payload, client_id)
+        await flows.handle_customer_message(desk, conv_id=conv_id, text=text or " ", payload=payload,
+                                            client_id=client_id)
     elif kind == "voice" and (message.recognition or "").strip():
-        await relay.handle_customer_message(desk, conv_id, message.recognition.strip()[:2000], None, client_id)
+        await flows.handle_customer_message(desk, conv_id=conv_id, text=message.recognition.strip()[:2000],
+                                            payload=None, client_id=client_id)
     elif kind == "event":
         await _event(desk, account, message, event, conv_id)
     else:  # picture, voice without text, file, video, location, link
         raw = message._data  # wechatpy keeps the fields; types it has no class for (file) are "unknown"
         kind = str(raw.get("MsgType") or kind).lower()
-        await relay.handle_unreadable(desk, conv_id, service.media_text(kind, raw.get("MediaId")), client_id,
-                                      service.MEDIA_PROMPT)
+        await flows.handle_unreadable(desk, conv_id=conv_id, text=service.media_text(kind, raw.get("MediaId")),
+                                      client_id=client_id, prompt=service.MEDIA_PROMPT)
     return user_id
 
 
 async def _event(desk: Desk, account: WechatAccount, message: BaseMessage, event: str, conv_id: str) -> None:
     if event in ("subscribe", "subscribe_scan"):
-        await run_in_threadpool(relay.bot_says, desk, conv_id, service.welcome_text(desk.settings.shop_name))
+        await run_in_threadpool(lambda: flows.bot_says(desk, conv_id=conv_id,
+                                                       text=service.welcome_text(desk.settings.shop_name)))
     elif event == "click" and message.key in service.MENU:
         title, payload = service.MENU[message.key]
         client_id = f"wxe{message.time}"[:64]
-        await relay.handle_customer_message(desk, conv_id, title, payload, client_id)
+        await flows.handle_customer_message(desk, conv_id=conv_id, text=title, payload=payload, client_id=client_id)

@@ -10,6 +10,7 @@ import logging
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from handoff.core.deps import get_desk
 from handoff.core.settings import WechatAccount
 from handoff.wechat import inbound, protocol
 
@@ -27,7 +28,7 @@ def _plain(text: str, status: int) -> Response:
 
 
 def _account(request: Request, app_id: str) -> WechatAccount | None:
-    return request.app.state.settings.wechat_account(app_id)
+    return get_desk(request).settings.wechat_account(app_id)
 
 
 @router.get("/{app_id}")
@@ -41,7 +42,7 @@ def verify(request: Request, app_id: str, signature: str = "", timestamp: str = 
     if not protocol.signature_ok((account.token, timestamp, nonce), signature):
         return _refuse("签名错误", "bad_signature", 403)
     try:
-        skew = request.app.state.settings.wechat_max_clock_skew_seconds
+        skew = get_desk(request).settings.wechat_max_clock_skew_seconds
         protocol.check_timestamp(timestamp, max_skew_seconds=skew)
     except protocol.StaleTimestamp as exc:
         return _stale(app_id, exc)

@@ -18,7 +18,7 @@ from handoff.conversations.models import Conversation, Message, Role, State
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
 from handoff.core.settings import WechatAccount
-from handoff.shop import service as shop
+from handoff.shop import customers as shop
 from handoff.wechat.models import WechatUser
 
 CHANNEL = "wechat"
@@ -55,10 +55,10 @@ def enter(desk: Desk, account: WechatAccount, openid: str, now: datetime | None 
             if conv is not None and not (conv.state == State.closed and conv.last_activity_at < fresh_after):
                 user.last_inbound_at, user.subscribed = now, True
                 if conv.customer_id is None:
-                    conv.customer_id = shop.customer_for_openid(db, account.app_id, openid)
+                    conv.customer_id = shop.customer_for_openid(db, app_id=account.app_id, openid=openid)
                 db.commit()
                 return user.id, conv.id
-            customer_id = shop.customer_for_openid(db, account.app_id, openid)
+            customer_id = shop.customer_for_openid(db, app_id=account.app_id, openid=openid)
             new, _token = conversations.create_conversation(db, CHANNEL, customer_id, now)
             unchanged = (WechatUser.conversation_id.is_(None) if user.conversation_id is None
                          else WechatUser.conversation_id == user.conversation_id)

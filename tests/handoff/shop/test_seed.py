@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from handoff.core import patterns
 from handoff.core.clock import utcnow
-from handoff.shop import service
+from handoff.shop import customers as shop_customers
 from handoff.shop.models import Customer, Order, OrderStatus, PointsEntry, ReturnRequest
 from handoff.shop.seed import seed_if_empty
 
@@ -13,7 +13,8 @@ def test_demo_shop_covers_customers_tiers_and_every_order_state(client, db):
     customers = db.scalars(select(Customer)).all()
     assert len(customers) >= 20
     policy = client.app.state.desk.policy
-    tiers = Counter(service.customer_profile(db, policy, c.id, utcnow()).tier.name for c in customers)
+    tiers = Counter(shop_customers.customer_profile(db, policy=policy, customer_id=c.id, now=utcnow()).tier.name
+                   for c in customers)
     assert set(tiers) == {t.name for t in policy.tiers}
     assert min(tiers.values()) >= 5
 
@@ -34,7 +35,7 @@ def test_demo_shop_covers_customers_tiers_and_every_order_state(client, db):
 def test_every_customer_has_a_points_ledger_with_a_positive_balance(db):
     for customer in db.scalars(select(Customer)):
         assert db.scalar(select(func.count()).where(PointsEntry.customer_id == customer.id)) > 0
-        assert service.points_balance(db, customer.id) > 0
+        assert shop_customers.points_balance(db, customer_id=customer.id) > 0
 
 
 def test_seeding_twice_adds_nothing(db):

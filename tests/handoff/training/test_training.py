@@ -7,7 +7,6 @@ stopped desk are recovered.
 
 import json
 import os
-import signal
 import subprocess
 import time
 

@@ -18,7 +18,7 @@ from wechatpy.crypto import WeChatCrypto
 
 from handoff.app import create_app
 from handoff.conversations.models import Conversation, Message, Role, State
-from handoff.conversations.relay import BOT_DOWN
+from handoff.conversations.flows import BOT_DOWN
 from handoff.shop.seed import DEMO_WECHAT_APP_ID, DEMO_WECHAT_OPENID
 from handoff.wechat.models import WechatDelivery, WechatUser
 from handoff.wechat.service import MEDIA_PROMPT

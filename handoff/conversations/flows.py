@@ -1,0 +1,247 @@
+"""A customer message, read top to bottom: stored, then answered by the bot,
+or seen by the agent who holds the conversation, or taken as a survey answer.
+
+``handle_customer_message`` is the turn (web chat REST and WebSocket, and
+WeChat, all call it). Two units of work in SQL around one call to Rasa:
+
+1. ``_before_bot``: the message stored (once per ``client_id``), a survey
+   answer recognised and answered (the bot never sees it), the customer's
+   metadata signed for the bot;
+2. one call to Rasa (``conversations/bot.py`` → ``bot/desk_channel.py``): the
+   bot's replies and the NLU of the message together; with an agent, only
+   the NLU (the bot is paused);
+3. ``_after_bot``: NLU and replies stored and published, then an angry
+   customer handed to a human (``queue/flows.from_escalation``) or, when the
+   bot is down and the customer pressed 转人工, ``queue/flows.when_bot_is_down``;
+4. after a handoff, ``queue/dispatch.assign`` (outside the bot's turn).
+
+If Rasa does not answer within ``bot_timeout_seconds`` the customer gets an
+apology and the offer of a human; their message is already stored, so
+nothing is lost.
+"""
+
+import asyncio
+import logging
+import weakref
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from handoff.conversations import escalation, events
+from handoff.conversations import service as conversations
+from handoff.conversations.bot import BotUnavailable, nlu_summary
+from handoff.conversations.models import Message, Role, State
+from handoff.conversations.schemas import MessageOut
+from handoff.core import signing
+from handoff.core.clock import utcnow
+from handoff.core.context import Desk
+from handoff.queue import dispatch
+from handoff.queue import flows as handoffs
+from handoff.queue import service as queue
+from handoff.survey import service as survey
+
+logger = logging.getLogger(__name__)
+
+HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
+BOT_DOWN = ("抱歉，智能助手暂时没有响应，您的消息已经记录下来了。"
+            "您可以稍后再试，或者点击“转人工”由客服为您处理。")
+
+# One bot turn at a time per conversation in this process (the replies of
+# two quick messages must not interleave).
+_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+
+
+def _lock(conv_id: str) -> asyncio.Lock:
+    lock = _locks.get(conv_id)
+    if lock is None:
+        lock = asyncio.Lock()
+        _locks[conv_id] = lock
+    return lock
+
+
+def welcome(shop_name: str) -> tuple[str, list[dict]]:
+    text = (f"您好，欢迎来到{shop_name}！我是智能客服小悦，可以帮您查物流、办理退换货、查询积分，也可以介绍商品和优惠活动。"
+            "请直接输入您的问题，需要人工客服时说“转人工”就好。")
+    buttons = [
+        {"title": "查物流", "payload": "/track_order"},
+        {"title": "退换货", "payload": "/request_return"},
+        {"title": "查积分", "payload": "/query_points"},
+        HUMAN_BUTTON,
+    ]
+    return text, buttons
+
+
+def open_conversation(desk: Desk, *, channel: str, customer_id: str | None) -> tuple:
+    """A new conversation with its welcome message: (conversation, token, messages)."""
+    now = utcnow()
+    with desk.session() as db:
+        conv, token = conversations.create_conversation(db, channel, customer_id, now)
+        text, buttons = welcome(desk.settings.shop_name)
+        message = conversations.add_message(db, conv, Role.bot, text, now, buttons=buttons)
+        db.commit()
+        return conv, token, [conversations.message_out(message)]
+
+
+# --- one unit of work per phase of a turn: each helper below takes the phase's session ---
+
+
+def _store_customer_message(desk: Desk, db: Session, conv_id: str, text: str, client_id: str | None,
+                            survey_answer: bool = False):
+    now = utcnow()
+    conv = conversations.get_conversation(db, conv_id)
+    message, created = conversations.add_customer_message(db, conv, text, client_id, now)
+    if created:
+        if conv.state == State.closed and not survey_answer:  # the customer writes again: back to the bot
+            conv.state = State.bot
+            db.commit()
+            events.state_changed(desk.redis, conv)
+        events.message_added(desk.redis, conv, message, {})
+        if conv.state != State.with_agent and not survey_answer:
+            events.typing(desk.redis, conv, "bot")
+    tier = queue.customer_tier(desk, db, conv.customer_id, now)
+    # Signed: the action server believes who the customer is only from the desk.
+    metadata = signing.sign_metadata(desk.settings.service_token, conv.rasa_sender_id, {
+        "customer_id": conv.customer_id, "channel": conv.channel, "tier": tier,
+        "conversation_id": conv.id, "customer_text": text})
+    return (conversations.message_out(message), created, conv.state, conv.rasa_sender_id,
+            metadata, message.id)
+
+
+def _survey_answer(desk: Desk, db: Session, conv_id: str, survey_id: int, message_id: int, text: str,
+                   payload: str | None) -> list[MessageOut]:
+    conv = conversations.get_conversation(db, conv_id)
+    said = survey.answer(desk, db, conv, survey_id, db.get(Message, message_id), text, payload, utcnow())
+    for message in said:
+        events.message_added(desk.redis, conv, message, {})
+    return [conversations.message_out(m) for m in said]
+
+
+def _add_replies(db: Session, conv, replies: list[dict] | None) -> list[Message]:
+    """The bot's replies (or, when it did not answer, the apology with 转人工) added to the conversation."""
+    now = utcnow()
+    if replies is None:
+        return [conversations.add_message(db, conv, Role.system, BOT_DOWN, now, buttons=[HUMAN_BUTTON])]
+    added = []
+    for reply in replies:
+        text = reply.get("text") or reply.get("image") or ""
+        buttons = [{"title": str(b.get("title", ""))[:64], "payload": str(b.get("payload", ""))[:500]}
+                   for b in reply.get("buttons") or []]
+        if text or buttons:
+            added.append(conversations.add_message(db, conv, Role.bot, text, now, buttons=buttons))
+    return added
+
+
+def _store_replies(desk: Desk, db: Session, conv_id: str, replies: list[dict] | None) -> list[MessageOut]:
+    conv = conversations.get_conversation(db, conv_id)
+    added = _add_replies(db, conv, replies)
+    db.commit()
+    for message in added:
+        events.message_added(desk.redis, conv, message, {})
+    return [conversations.message_out(m) for m in added]
+
+
+def _before_bot(desk: Desk, conv_id: str, text: str, payload: str | None, client_id: str | None):
+    """Phase 1: the message stored (a survey answer answered); what the bot needs."""
+    with desk.session() as db:
+        survey_id = survey.match(db, conversations.get_conversation(db, conv_id), text, payload)
+        message, created, state, sender, metadata, message_id = _store_customer_message(
+            desk, db, conv_id, text, client_id, survey_id is not None)
+        answered = None
+        if created and survey_id is not None:  # an answer to the satisfaction survey: the bot never sees it
+            answered = _survey_answer(desk, db, conv_id, survey_id, message_id, text, payload)
+        elif created:
+            survey.moved_on(db, conv_id)
+        return message, created, state, sender, metadata, message_id, answered
+
+
+def _after_bot(desk: Desk, conv_id: str, message_id: int, nlu: dict | None, replies: list[dict] | None,
+               bot_text: str) -> tuple[list[MessageOut], State]:
+    """Phase 2: what the bot understood and said, stored and published; an angry customer escalated."""
+    with desk.session() as db:
+        conv = conversations.get_conversation(db, conv_id)
+        message = db.get(Message, message_id)
+        if nlu is not None:
+            message.nlu = nlu
+        bot_down_handoff = replies is None and bot_text == HUMAN_BUTTON["payload"]
+        added = [] if bot_down_handoff else _add_replies(db, conv, replies)
+        db.commit()
+        if nlu is not None:
+            events.message_understood(desk.redis, conv, message, {})
+        if bot_down_handoff:
+            return handoffs.when_bot_is_down(desk, db, conv_id=conv_id), State.queued
+        for reply in added:
+            events.message_added(desk.redis, conv, reply, {})
+        out = [conversations.message_out(m) for m in added]
+        angry = handoffs.from_escalation(desk, db, conv_id=conv_id) if nlu is not None else []
+        return (out + angry, State.queued) if angry else (out, conv.state)
+
+
+def _agent_owned(desk: Desk, conv_id: str, message_id: int, nlu: dict | None) -> None:
+    """With an agent: the NLU stored; no new handoff, but a negative message is flagged to the console."""
+    if nlu is None:
+        return
+    with desk.session() as db:
+        conv = conversations.get_conversation(db, conv_id)
+        message = db.get(Message, message_id)
+        message.nlu = nlu
+        db.commit()
+        events.message_understood(desk.redis, conv, message, {})
+        if escalation.is_negative(nlu):
+            events.negative_message(desk.redis, conv, message_id, nlu["sentiment"])
+
+
+def bot_says(desk: Desk, *, conv_id: str, text: str, buttons: list[dict] | None = None) -> list[MessageOut]:
+    """A bot message the desk writes itself (a channel's welcome), stored and published like Rasa's."""
+    with desk.session() as db:
+        return _store_replies(desk, db, conv_id, [{"text": text, "buttons": buttons or []}])
+
+
+async def handle_unreadable(desk: Desk, *, conv_id: str, text: str, client_id: str | None,
+                            prompt: str) -> list[MessageOut]:
+    """Something the bot cannot read (a picture, a file): stored as ``text`` for the agent; without an
+    agent the customer is asked to write instead (``prompt``, with the 转人工 button)."""
+
+    def work() -> list[MessageOut]:
+        with desk.session() as db:
+            _message, created, state, *_ = _store_customer_message(desk, db, conv_id, text, client_id)
+            if not created or state == State.with_agent:
+                return []
+            survey.moved_on(db, conv_id)
+            return _store_replies(desk, db, conv_id, [{"text": prompt, "buttons": [HUMAN_BUTTON]}])
+
+    async with _lock(conv_id):
+        return await run_in_threadpool(work)
+
+
+async def handle_customer_message(desk: Desk, *, conv_id: str, text: str, payload: str | None,
+                                  client_id: str | None) -> tuple[MessageOut, list[MessageOut]]:
+    """One customer message: stored, then answered by the bot (or seen by the agent); see the module."""
+    text = text.strip()
+    async with _lock(conv_id):
+        message, created, state, sender, metadata, message_id, answered = await run_in_threadpool(
+            _before_bot, desk, conv_id, text, payload, client_id)
+        if not created:  # a resend of something already handled
+            return message, []
+        if answered is not None:
+            return message, answered
+        if state == State.with_agent:
+            try:
+                nlu = nlu_summary(await desk.bot.parse(sender, text))
+            except BotUnavailable:
+                nlu = None
+            await run_in_threadpool(_agent_owned, desk, conv_id, message_id, nlu)
+            return message, []
+        bot_text = payload if payload and payload.startswith("/") else text
+        try:
+            replies, parse = await desk.bot.send(sender, bot_text, metadata)
+            nlu = nlu_summary(parse)
+        except BotUnavailable as exc:
+            logger.warning("bot did not answer %s: %s", conv_id, exc)
+            replies, nlu = None, None
+        out, state = await run_in_threadpool(_after_bot, desk, conv_id, message_id, nlu, replies, bot_text)
+        if state == State.queued:
+            # Handed off during this turn: assign it now that Rasa has released
+            # the conversation (pausing the bot inside the turn would deadlock
+            # on Rasa's conversation lock).
+            await dispatch.assign(desk)
+        return message, out
