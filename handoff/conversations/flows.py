@@ -24,15 +24,16 @@ import asyncio
 import logging
 import weakref
 
+from redis.client import Pipeline
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from handoff.conversations import escalation, events
 from handoff.conversations import service as conversations
 from handoff.conversations.bot import BotUnavailable, nlu_summary
-from handoff.conversations.models import Message, Role, State
+from handoff.conversations.models import Conversation, Message, Role, State
 from handoff.conversations.schemas import MessageOut
-from handoff.core import signing
+from handoff.core import realtime, signing
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
 from handoff.queue import dispatch
@@ -85,19 +86,18 @@ def open_conversation(desk: Desk, *, channel: str, customer_id: str | None) -> t
 # --- one unit of work per phase of a turn: each helper below takes the phase's session ---
 
 
-def _store_customer_message(desk: Desk, db: Session, conv_id: str, text: str, client_id: str | None,
-                            survey_answer: bool = False):
+def _store_customer_message(desk: Desk, db: Session, live: Pipeline, conv: Conversation, text: str,
+                            client_id: str | None, survey_answer: bool = False):
     now = utcnow()
-    conv = conversations.get_conversation(db, conv_id)
     message, created = conversations.add_customer_message(db, conv, text, client_id, now)
     if created:
         if conv.state == State.closed and not survey_answer:  # the customer writes again: back to the bot
             conv.state = State.bot
             db.commit()
-            events.state_changed(desk.redis, conv)
-        events.message_added(desk.redis, conv, message, {})
+            events.state_changed(live, conv)
+        events.message_added(live, conv, message, {})
         if conv.state != State.with_agent and not survey_answer:
-            events.typing(desk.redis, conv, "bot")
+            events.typing(live, conv, "bot")
     tier = queue.customer_tier(desk, db, conv.customer_id, now)
     # Signed: the action server believes who the customer is only from the desk.
     metadata = signing.sign_metadata(desk.settings.service_token, conv.rasa_sender_id, {
@@ -107,12 +107,11 @@ def _store_customer_message(desk: Desk, db: Session, conv_id: str, text: str, cl
             metadata, message.id)
 
 
-def _survey_answer(desk: Desk, db: Session, conv_id: str, survey_id: int, message_id: int, text: str,
-                   payload: str | None) -> list[MessageOut]:
-    conv = conversations.get_conversation(db, conv_id)
+def _survey_answer(desk: Desk, db: Session, live: Pipeline, conv: Conversation, survey_id: int,
+                   message_id: int, text: str, payload: str | None) -> list[MessageOut]:
     said = survey.answer(desk, db, conv, survey_id, db.get(Message, message_id), text, payload, utcnow())
     for message in said:
-        events.message_added(desk.redis, conv, message, {})
+        events.message_added(live, conv, message, {})
     return [conversations.message_out(m) for m in said]
 
 
@@ -142,13 +141,14 @@ def _store_replies(desk: Desk, db: Session, conv_id: str, replies: list[dict] | 
 
 def _before_bot(desk: Desk, conv_id: str, text: str, payload: str | None, client_id: str | None):
     """Phase 1: the message stored (a survey answer answered); what the bot needs."""
-    with desk.session() as db:
-        survey_id = survey.match(db, conversations.get_conversation(db, conv_id), text, payload)
+    with desk.session() as db, realtime.batch(desk.redis) as live:
+        conv = conversations.get_conversation(db, conv_id)
+        survey_id = survey.match(db, conv, text, payload)
         message, created, state, sender, metadata, message_id = _store_customer_message(
-            desk, db, conv_id, text, client_id, survey_id is not None)
+            desk, db, live, conv, text, client_id, survey_id is not None)
         answered = None
         if created and survey_id is not None:  # an answer to the satisfaction survey: the bot never sees it
-            answered = _survey_answer(desk, db, conv_id, survey_id, message_id, text, payload)
+            answered = _survey_answer(desk, db, live, conv, survey_id, message_id, text, payload)
         elif created:
             survey.moved_on(db, conv_id)
         return message, created, state, sender, metadata, message_id, answered
@@ -165,14 +165,16 @@ def _after_bot(desk: Desk, conv_id: str, message_id: int, nlu: dict | None, repl
         bot_down_handoff = replies is None and bot_text == HUMAN_BUTTON["payload"]
         added = [] if bot_down_handoff else _add_replies(db, conv, replies)
         db.commit()
-        if nlu is not None:
-            events.message_understood(desk.redis, conv, message, {})
+        with realtime.batch(desk.redis) as live:
+            if nlu is not None:
+                events.message_understood(live, conv, message, {})
+            for reply in added:
+                events.message_added(live, conv, reply, {})
         if bot_down_handoff:
             return handoffs.when_bot_is_down(desk, db, conv_id=conv_id), State.queued
-        for reply in added:
-            events.message_added(desk.redis, conv, reply, {})
         out = [conversations.message_out(m) for m in added]
-        angry = handoffs.from_escalation(desk, db, conv_id=conv_id) if nlu is not None else []
+        # Only a negative message can escalate (conversations/escalation.py).
+        angry = handoffs.from_escalation(desk, db, conv_id=conv_id) if escalation.is_negative(nlu) else []
         return (out + angry, State.queued) if angry else (out, conv.state)
 
 
@@ -202,8 +204,9 @@ async def handle_unreadable(desk: Desk, *, conv_id: str, text: str, client_id: s
     agent the customer is asked to write instead (``prompt``, with the 转人工 button)."""
 
     def work() -> list[MessageOut]:
-        with desk.session() as db:
-            _message, created, state, *_ = _store_customer_message(desk, db, conv_id, text, client_id)
+        with desk.session() as db, realtime.batch(desk.redis) as live:
+            conv = conversations.get_conversation(db, conv_id)
+            _message, created, state, *_ = _store_customer_message(desk, db, live, conv, text, client_id)
             if not created or state == State.with_agent:
                 return []
             survey.moved_on(db, conv_id)

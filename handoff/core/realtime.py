@@ -16,8 +16,10 @@ import contextlib
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
 
 from redis import Redis
+from redis.client import Pipeline
 from redis.asyncio import Redis as AsyncRedis
 
 logger = logging.getLogger(__name__)
@@ -25,8 +27,20 @@ logger = logging.getLogger(__name__)
 PREFIX = "desk:ev:"
 
 
-def publish(redis: Redis, channel: str, event: dict) -> None:
+def publish(redis: Redis | Pipeline, channel: str, event: dict) -> None:
     redis.publish(PREFIX + channel, json.dumps(event, ensure_ascii=False, default=str))
+
+
+@contextlib.contextmanager
+def batch(redis: Redis) -> Iterator[Pipeline]:
+    """Publish the events of a block in one round trip to Redis, in order, when it ends
+    (also when it fails: each event is published after the change it tells of was committed)."""
+    pipe = redis.pipeline(transaction=False)
+    try:
+        yield pipe
+    finally:
+        if pipe.command_stack:
+            pipe.execute()
 
 
 class Hub:

@@ -50,7 +50,7 @@ def customer_tier(desk: Desk, db: Session, customer_id: str | None, now: datetim
     if not customer_id:
         return None
     try:
-        return shop.customer_profile(db, policy=desk.policy, customer_id=customer_id, now=now).tier.name
+        return shop.tier_name(db, policy=desk.policy, customer_id=customer_id, now=now)
     except DeskError:
         return None
 
