@@ -143,14 +143,15 @@ def _before_bot(desk: Desk, conv_id: str, text: str, payload: str | None, client
     """Phase 1: the message stored (a survey answer answered); what the bot needs."""
     with desk.session() as db, realtime.batch(desk.redis) as live:
         conv = conversations.get_conversation(db, conv_id)
-        survey_id = survey.match(db, conv, text, payload)
+        latest_survey = survey.latest(db, conv_id)
+        survey_id = survey.match(conv, latest_survey, text, payload)
         message, created, state, sender, metadata, message_id = _store_customer_message(
             desk, db, live, conv, text, client_id, survey_id is not None)
         answered = None
         if created and survey_id is not None:  # an answer to the satisfaction survey: the bot never sees it
             answered = _survey_answer(desk, db, live, conv, survey_id, message_id, text, payload)
         elif created:
-            survey.moved_on(db, conv_id)
+            survey.moved_on(db, latest_survey)
         return message, created, state, sender, metadata, message_id, answered
 
 
@@ -209,7 +210,7 @@ async def handle_unreadable(desk: Desk, *, conv_id: str, text: str, client_id: s
             _message, created, state, *_ = _store_customer_message(desk, db, live, conv, text, client_id)
             if not created or state == State.with_agent:
                 return []
-            survey.moved_on(db, conv_id)
+            survey.moved_on(db, survey.latest(db, conv_id))
             return _store_replies(desk, db, conv_id, [{"text": prompt, "buttons": [HUMAN_BUTTON]}])
 
     async with _lock(conv_id):

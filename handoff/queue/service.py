@@ -46,13 +46,24 @@ def score(priority: int, queued_at: datetime) -> float:
     return -priority * 1e13 + queued_at.timestamp() * 1000
 
 
+# A tier follows a year's spend: read from SQL at most every five minutes per
+# customer (it is in the metadata of every bot turn), and again at once when
+# the shop's rules (its thresholds) change.
+TIER_SECONDS = 300
+
+
 def customer_tier(desk: Desk, db: Session, customer_id: str | None, now: datetime) -> str | None:
     if not customer_id:
         return None
-    try:
-        return shop.tier_name(db, policy=desk.policy, customer_id=customer_id, now=now)
-    except DeskError:
-        return None
+    key = f"desk:tier:{desk.policy_version}:{customer_id}"
+    tier = desk.redis.get(key)
+    if tier is None:
+        try:
+            tier = shop.tier_name(db, policy=desk.policy, customer_id=customer_id, now=now)
+        except DeskError:
+            tier = ""  # not a customer of the shop
+        desk.redis.set(key, tier, ex=TIER_SECONDS)
+    return tier or None
 
 
 def priority_for(reason: str, tier: str | None, angry: bool = False) -> int:

@@ -53,7 +53,7 @@ def latest(db: Session, conv_id: str) -> Survey | None:
     return db.scalar(select(Survey).where(Survey.conversation_id == conv_id).order_by(Survey.id.desc()).limit(1))
 
 
-def match(db: Session, conv: Conversation, text: str, payload: str | None) -> int | None:
+def match(conv: Conversation, latest_survey: Survey | None, text: str, payload: str | None) -> int | None:
     """The id of the survey this customer message answers, or None (then it goes to the bot).
 
     A survey button always counts (even a stale or foreign one: it gets a
@@ -69,7 +69,7 @@ def match(db: Session, conv: Conversation, text: str, payload: str | None) -> in
         return parsed[0]
     if conv.state not in (State.bot, State.closed):
         return None
-    survey = latest(db, conv.id)
+    survey = latest_survey
     if survey is None or not survey.awaiting:
         return None
     if survey.step == "comment" or q.as_number(text) is not None:
@@ -77,9 +77,8 @@ def match(db: Session, conv: Conversation, text: str, payload: str | None) -> in
     return None
 
 
-def moved_on(db: Session, conv_id: str) -> None:
-    """The customer wrote something else: from now on their digits go to the bot."""
-    survey = latest(db, conv_id)
+def moved_on(db: Session, survey: Survey | None) -> None:
+    """The customer wrote something else: from now on their digits go to the bot (``survey``: their latest)."""
     if survey is not None and survey.awaiting:
         survey.awaiting = False
         db.commit()
