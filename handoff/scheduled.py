@@ -44,9 +44,9 @@ def _in_sql(desk: Desk, *, reconcile: bool) -> None:
         if reconcile:
             queue.reconcile(desk, db)
             inbox.collect(db)  # the inbox page then has little left to read
-        queue.flag_sla_breaches(desk, db, utcnow())
+        queue.flag_sla_breaches(desk, db, now=utcnow())
         away_without_console(db, desk.redis)
-        for conv, said in survey.close_idle(desk, db, utcnow()):
+        for conv, said in survey.close_idle(desk, db, now=utcnow()):
             for message in said:
                 events.message_added(desk.redis, conv, message, {})
 

@@ -37,7 +37,7 @@ async def open_conversation(desk: Desk, *, conv_id: str) -> ConversationDetail:
 
     def work() -> ConversationDetail:
         with desk.session() as db:
-            return service.detail(desk, db, conv_id, slots, utcnow())
+            return service.detail(desk, db, conv_id=conv_id, slots=slots, now=utcnow())
 
     return await run_in_threadpool(work)
 
@@ -47,7 +47,7 @@ async def claim(desk: Desk, *, conv_id: str, agent_id: int) -> ConversationSumma
 
     def work() -> tuple[str, ConversationSummary]:
         with desk.session() as db:
-            conv = queue.claim(desk, db, conv_id, db.get(Agent, agent_id), utcnow())
+            conv = queue.claim(desk, db, conv_id=conv_id, agent=db.get(Agent, agent_id), now=utcnow())
             return conv.rasa_sender_id, summary(db, desk.policy, conv, utcnow())
 
     sender, out = await run_in_threadpool(work)
@@ -60,7 +60,8 @@ async def transfer(desk: Desk, *, conv_id: str, agent_id: int, body: TransferIn)
 
     def work() -> ConversationSummary:
         with desk.session() as db:
-            return service.transfer(desk, db, conv_id, db.get(Agent, agent_id), body, utcnow())
+            return service.transfer(desk, db, conv_id=conv_id, agent=db.get(Agent, agent_id), body=body,
+                                    now=utcnow())
 
     out = await run_in_threadpool(work)
     await dispatch.assign(desk)
@@ -72,7 +73,7 @@ async def resolve(desk: Desk, *, conv_id: str, agent_id: int) -> ConversationSum
 
     def work() -> tuple[str, ConversationSummary]:
         with desk.session() as db:
-            out = service.resolve(desk, db, conv_id, db.get(Agent, agent_id), utcnow())
+            out = service.resolve(desk, db, conv_id=conv_id, agent=db.get(Agent, agent_id), now=utcnow())
             return conversations.get_conversation(db, conv_id).rasa_sender_id, out
 
     sender, out = await run_in_threadpool(work)

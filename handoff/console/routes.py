@@ -57,7 +57,7 @@ def waiting(db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
 @router.get("/conversations", response_model=list[ConversationSummary])
 def list_conversations(scope: str = "mine", agent: Agent = Depends(current_agent),
                        db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
-    return service.list_conversations(desk, db, agent, scope, utcnow())
+    return service.list_conversations(desk, db, agent=agent, scope=scope, now=utcnow())
 
 
 @router.get("/conversations/{conv_id}", response_model=ConversationDetail)
@@ -74,19 +74,19 @@ async def claim(conv_id: str, agent: Agent = Depends(current_agent), desk: Desk 
 @router.post("/conversations/{conv_id}/messages", response_model=ConsoleMessageOut, status_code=201)
 def reply(conv_id: str, body: TextIn, agent: Agent = Depends(current_agent),
           db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
-    return service.reply(desk, db, conv_id, agent, body.text, utcnow())
+    return service.reply(desk, db, conv_id=conv_id, agent=agent, text=body.text, now=utcnow())
 
 
 @router.post("/conversations/{conv_id}/notes", response_model=NoteOut, status_code=201)
 def note(conv_id: str, body: TextIn, agent: Agent = Depends(current_agent),
          db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
-    return service.add_note(desk.redis, db, conv_id, agent, body.text, utcnow())
+    return service.add_note(desk.redis, db, conv_id=conv_id, agent=agent, text=body.text, now=utcnow())
 
 
 @router.put("/conversations/{conv_id}/tags", response_model=ConversationSummary)
 def tags(conv_id: str, body: TagsIn, agent: Agent = Depends(current_agent), db: Session = Depends(get_db),
          desk: Desk = Depends(get_desk)):
-    return service.set_tags(desk, db, conv_id, body.tags, utcnow(), agent=agent)
+    return service.set_tags(desk, db, conv_id=conv_id, tags=body.tags, now=utcnow(), agent=agent)
 
 
 @router.post("/conversations/{conv_id}/transfer", response_model=ConversationSummary)
@@ -129,4 +129,5 @@ def tickets(db: Session = Depends(get_db)):
 @router.get("/stats")
 def stats(db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
     now = utcnow()
-    return service.stats(db, now, shop_midnight(shop_today(desk.settings.timezone, now), desk.settings.timezone))
+    return service.stats(db, now=now, tz_start_of_day=shop_midnight(shop_today(desk.settings.timezone, now),
+                                                             desk.settings.timezone))

@@ -71,7 +71,7 @@ def _check_holder(conv: Conversation, agent: Agent) -> None:
         raise Forbidden("该会话不在您的接待中", "not_your_conversation")
 
 
-def detail(desk: Desk, db: Session, conv_id: str, slots: dict, now: datetime) -> ConversationDetail:
+def detail(desk: Desk, db: Session, *, conv_id: str, slots: dict, now: datetime) -> ConversationDetail:
     conv = conversations.get_conversation(db, conv_id)
     messages = conversations.messages_after(db, conv_id, 0, limit=2000)
     names = conversations.agent_names(db, messages)
@@ -108,7 +108,7 @@ def _with_delivery(db: Session, conv: Conversation, messages: list[ConsoleMessag
     return messages
 
 
-def list_conversations(desk: Desk, db: Session, agent: Agent, scope: str, now: datetime) -> list[ConversationSummary]:
+def list_conversations(desk: Desk, db: Session, *, agent: Agent, scope: str, now: datetime) -> list[ConversationSummary]:
     query = select(Conversation).order_by(Conversation.last_activity_at.desc()).limit(100)
     if scope == "mine":
         query = query.where(Conversation.agent_id == agent.id, Conversation.state == State.with_agent)
@@ -117,7 +117,7 @@ def list_conversations(desk: Desk, db: Session, agent: Agent, scope: str, now: d
     return [summary(db, desk.policy, c, now) for c in db.scalars(query)]
 
 
-def reply(desk: Desk, db: Session, conv_id: str, agent: Agent, text: str, now: datetime) -> ConsoleMessageOut:
+def reply(desk: Desk, db: Session, *, conv_id: str, agent: Agent, text: str, now: datetime) -> ConsoleMessageOut:
     conv = conversations.get_conversation(db, conv_id)
     _check_holder(conv, agent)
     if conv.state != State.with_agent:
@@ -133,7 +133,7 @@ def reply(desk: Desk, db: Session, conv_id: str, agent: Agent, text: str, now: d
     return conversations.console_message_out(message, names)
 
 
-def add_note(redis: Redis, db: Session, conv_id: str, agent: Agent, text: str, now: datetime) -> NoteOut:
+def add_note(redis: Redis, db: Session, *, conv_id: str, agent: Agent, text: str, now: datetime) -> NoteOut:
     conv = conversations.get_conversation(db, conv_id)
     _check_holder(conv, agent)
     note = Note(conversation_id=conv.id, agent_id=agent.id, text=text.strip(), created_at=now)
@@ -143,7 +143,7 @@ def add_note(redis: Redis, db: Session, conv_id: str, agent: Agent, text: str, n
     return NoteOut(id=note.id, agent_name=agent.display_name, text=note.text, created_at=note.created_at)
 
 
-def set_tags(desk: Desk, db: Session, conv_id: str, tags: list[str], now: datetime, *,
+def set_tags(desk: Desk, db: Session, *, conv_id: str, tags: list[str], now: datetime,
              agent: Agent) -> ConversationSummary:
     conv = conversations.get_conversation(db, conv_id)
     _check_holder(conv, agent)
@@ -153,7 +153,7 @@ def set_tags(desk: Desk, db: Session, conv_id: str, tags: list[str], now: dateti
     return summary(db, desk.policy, conv, now)
 
 
-def transfer(desk: Desk, db: Session, conv_id: str, agent: Agent, body: TransferIn,
+def transfer(desk: Desk, db: Session, *, conv_id: str, agent: Agent, body: TransferIn,
              now: datetime) -> ConversationSummary:
     """Back to the queue of another group, or straight to another agent."""
     conv = conversations.get_conversation(db, conv_id)
@@ -169,16 +169,16 @@ def transfer(desk: Desk, db: Session, conv_id: str, agent: Agent, body: Transfer
                                                     Conversation.state == State.with_agent)) or 0
         if held >= target.capacity and target.id != conv.agent_id:
             raise DeskError(f"{target.display_name}已达到接待上限", "target_full")
-        queue.hand_to(conv, target, now)
+        queue.hand_to(conv=conv, agent=target, now=now)
         text = f"已为您转接给客服{target.display_name}，请稍候。"
     elif body.group in GROUPS:
-        queue.requeue(conv, body.group, now)
+        queue.requeue(conv=conv, group=body.group, now=now)
         text = f"正在为您转接到{GROUPS[body.group]}客服，请稍候。"
     else:
         raise DeskError("请选择要转接的技能组或客服", "bad_target")
     message = conversations.add_message(db, conv, Role.system, text, now)
     db.commit()
-    queue_changed = queue.sync_key(desk, conv, old_group)
+    queue_changed = queue.sync_key(desk, conv=conv, old_group=old_group)
     events.message_added(desk.redis, conv, message, {})
     events.state_changed(desk.redis, conv, previous)
     if queue_changed:
@@ -186,7 +186,7 @@ def transfer(desk: Desk, db: Session, conv_id: str, agent: Agent, body: Transfer
     return summary(db, desk.policy, conv, now)
 
 
-def resolve(desk: Desk, db: Session, conv_id: str, agent: Agent, now: datetime) -> ConversationSummary:
+def resolve(desk: Desk, db: Session, *, conv_id: str, agent: Agent, now: datetime) -> ConversationSummary:
     """Close the conversation; the customer's next message goes to the bot."""
     conv = conversations.get_conversation(db, conv_id)
     _check_holder(conv, agent)
@@ -194,12 +194,12 @@ def resolve(desk: Desk, db: Session, conv_id: str, agent: Agent, now: datetime) 
         return summary(db, desk.policy, conv, now)
     old_group = conv.group
     conv.state, conv.closed_at = State.closed, now
-    queue.close_requests(db, conv)
+    queue.close_requests(db, conv=conv)
     message = conversations.add_message(
         db, conv, Role.system, "本次人工服务已结束，感谢您的耐心。如还有问题，可以直接继续问我（智能助手）。", now)
-    asked = survey.end_with_agent(desk, db, conv, now)
+    asked = survey.end_with_agent(desk, db, conv=conv, now=now)
     db.commit()
-    queue.sync_key(desk, conv, old_group)
+    queue.sync_key(desk, conv=conv, old_group=old_group)
     for said in (message, *asked):
         events.message_added(desk.redis, conv, said, {})
     events.state_changed(desk.redis, conv, conv.agent_id)
@@ -207,7 +207,7 @@ def resolve(desk: Desk, db: Session, conv_id: str, agent: Agent, now: datetime) 
     return summary(db, desk.policy, conv, now)
 
 
-def stats(db: Session, now: datetime, tz_start_of_day: datetime) -> dict:
+def stats(db: Session, *, now: datetime, tz_start_of_day: datetime) -> dict:
     count = lambda *where: db.scalar(select(func.count()).select_from(Conversation).where(*where)) or 0  # noqa: E731
     return {
         "queued": count(Conversation.state == State.queued),

@@ -98,7 +98,7 @@ def _store_customer_message(desk: Desk, db: Session, live: Pipeline, conv: Conve
         events.message_added(live, conv, message, {})
         if conv.state != State.with_agent and not survey_answer:
             events.typing(live, conv, "bot")
-    tier = queue.customer_tier(desk, db, conv.customer_id, now)
+    tier = queue.customer_tier(desk, db, customer_id=conv.customer_id, now=now)
     # Signed: the action server believes who the customer is only from the desk.
     metadata = signing.sign_metadata(desk.settings.service_token, conv.rasa_sender_id, {
         "customer_id": conv.customer_id, "channel": conv.channel, "tier": tier,
@@ -109,7 +109,8 @@ def _store_customer_message(desk: Desk, db: Session, live: Pipeline, conv: Conve
 
 def _survey_answer(desk: Desk, db: Session, live: Pipeline, conv: Conversation, survey_id: int,
                    message_id: int, text: str, payload: str | None) -> list[MessageOut]:
-    said = survey.answer(desk, db, conv, survey_id, db.get(Message, message_id), text, payload, utcnow())
+    said = survey.answer(desk, db, conv=conv, survey_id=survey_id, message=db.get(Message, message_id), text=text,
+                         payload=payload, now=utcnow())
     for message in said:
         events.message_added(live, conv, message, {})
     return [conversations.message_out(m) for m in said]

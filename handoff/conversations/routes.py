@@ -53,7 +53,7 @@ def get_conversation(conv_id: str, x_chat_token: str | None = Header(default=Non
     conv = conversations.authorize(db, conv_id, x_chat_token)
     return ConversationOut(id=conv.id, state=conv.state.value,
                            customer=conversations.customer_ref(db, desk.policy, conv.customer_id, utcnow()),
-                           status=queue.status(desk, db, conv))
+                           status=queue.status(desk, db, conv=conv))
 
 
 @router.get("/conversations/{conv_id}/messages", response_model=list[MessageOut])
@@ -84,7 +84,7 @@ async def send_message(conv_id: str, body: CustomerMessageIn, request: Request,
 @router.get("/conversations/{conv_id}/status", response_model=QueueStatus)
 def get_status(conv_id: str, x_chat_token: str | None = Header(default=None),
                db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
-    return queue.status(desk, db, conversations.authorize(db, conv_id, x_chat_token))
+    return queue.status(desk, db, conv=conversations.authorize(db, conv_id, x_chat_token))
 
 
 @router.post("/conversations/{conv_id}/tickets", response_model=TicketOut, status_code=201)

@@ -36,7 +36,7 @@ def _customer_view(message: dict) -> dict:
 def _status(desk: Desk, conv_id: str) -> dict:
     with desk.session() as db:
         conv = conversations.get_conversation(db, conv_id)
-        return queue.status(desk, db, conv).model_dump(mode="json")
+        return queue.status(desk, db, conv=conv).model_dump(mode="json")
 
 
 def _backlog(desk: Desk, conv_id: str, after: int) -> list[dict]:

@@ -49,7 +49,7 @@ def assign_in(desk: Desk, db: Session) -> list[tuple[str, int, str]]:
             if conv_id is None:
                 continue
             try:
-                conv = service.claim(desk, db, conv_id, agent, utcnow())
+                conv = service.claim(desk, db, conv_id=conv_id, agent=agent, now=utcnow())
             except Conflict:
                 failed.add(conv_id)  # someone else got it, or it left the queue
                 continue

@@ -36,7 +36,7 @@ from handoff.queue.schemas import HandoffCreate, HandoffOut
 
 def from_bot(desk: Desk, db: Session, *, body: HandoffCreate) -> HandoffOut:
     """The bot's handoff: queued once (asking again answers the same request); the wording returned."""
-    return queue.request_handoff(desk, db, body, utcnow())
+    return queue.request_handoff(desk, db, body=body, now=utcnow())
 
 
 def _say(desk: Desk, db: Session, conv, role: Role, text: str) -> list[MessageOut]:
@@ -55,25 +55,25 @@ def from_escalation(desk: Desk, db: Session, *, conv_id: str) -> list[MessageOut
     if reason is None:
         return []
     if conv.state == State.queued:  # already waiting: only the priority changes
-        queue.mark_angry(desk, db, conv, now)
+        queue.mark_angry(desk, db, conv=conv, now=now)
         return []
     if conv.state != State.bot:
         return []
     latest = recent[-1].nlu
     topic = TOPIC_OF_INTENT.get(latest.get("intent") or "", "general")
     order_id = next((e["value"] for e in latest.get("entities") or [] if e.get("entity") == "order_id"), None)
-    out = queue.request_handoff(desk, db, HandoffCreate(
+    out = queue.request_handoff(desk, db, body=HandoffCreate(
         sender_id=conv.rasa_sender_id, customer_id=conv.customer_id, channel=conv.channel,
         reason=HandoffReason(reason), topic=HandoffTopic(topic), note=recent[-1].text[:2000]),
-        now, angry=True)
+        now=now, angry=True)
     return _say(desk, db, conv, Role.bot, wording.empathy(topic, order_id) + out.standing)
 
 
 def when_bot_is_down(desk: Desk, db: Session, *, conv_id: str) -> list[MessageOut]:
     """The customer pressed 转人工 and the bot did not answer: the desk queues them itself."""
     conv = conversations.get_conversation(db, conv_id)
-    out = queue.request_handoff(desk, db, HandoffCreate(
+    out = queue.request_handoff(desk, db, body=HandoffCreate(
         sender_id=conv.rasa_sender_id, customer_id=conv.customer_id, channel=conv.channel,
         reason=HandoffReason.fallback, topic=HandoffTopic.general,
-        note="智能助手无响应，客户要求转人工"), utcnow())
+        note="智能助手无响应，客户要求转人工"), now=utcnow())
     return _say(desk, db, conv, Role.system, out.notice)

@@ -52,7 +52,7 @@ def score(priority: int, queued_at: datetime) -> float:
 TIER_SECONDS = 300
 
 
-def customer_tier(desk: Desk, db: Session, customer_id: str | None, now: datetime) -> str | None:
+def customer_tier(desk: Desk, db: Session, *, customer_id: str | None, now: datetime) -> str | None:
     if not customer_id:
         return None
     key = f"desk:tier:{desk.policy_version}:{customer_id}"
@@ -108,7 +108,7 @@ def position(desk: Desk, conv: Conversation) -> int:
     return rank + 1
 
 
-def status(desk: Desk, db: Session, conv: Conversation, now: datetime | None = None) -> QueueStatus:
+def status(desk: Desk, db: Session, *, conv: Conversation, now: datetime | None = None) -> QueueStatus:
     """What the customer sees: state, position and estimated wait, or who answers."""
     now = now or utcnow()
     if conv.state == State.queued:
@@ -136,7 +136,7 @@ def status(desk: Desk, db: Session, conv: Conversation, now: datetime | None = N
 
 
 def _handoff_out(desk: Desk, db: Session, req: HandoffRequest, conv: Conversation) -> HandoffOut:
-    st = status(desk, db, conv)
+    st = status(desk, db, conv=conv)
     agent = db.get(Agent, conv.agent_id) if conv.agent_id else None
     out = HandoffOut(
         id=req.id, conversation_id=conv.id, sender_id=req.sender_id, customer_id=req.customer_id,
@@ -158,7 +158,7 @@ def _handoff_out(desk: Desk, db: Session, req: HandoffRequest, conv: Conversatio
     return out
 
 
-def request_handoff(desk: Desk, db: Session, body: HandoffCreate, now: datetime,
+def request_handoff(desk: Desk, db: Session, *, body: HandoffCreate, now: datetime,
                     angry: bool = False) -> HandoffOut:
     """Queue the conversation for a human (once: asking again answers the same request)."""
     conv = conversations.by_sender(db, body.sender_id)
@@ -171,7 +171,7 @@ def request_handoff(desk: Desk, db: Session, body: HandoffCreate, now: datetime,
         if current is not None:
             return _handoff_out(desk, db, current, conv)
     customer_id = conv.customer_id or body.customer_id
-    tier = customer_tier(desk, db, customer_id, now)
+    tier = customer_tier(desk, db, customer_id=customer_id, now=now)
     open_now = hours.is_open(desk.settings, desk.policy, now)
     group = group_for_topic(body.topic.value)
     request = HandoffRequest(
@@ -200,11 +200,11 @@ def request_handoff(desk: Desk, db: Session, body: HandoffCreate, now: datetime,
     return _handoff_out(desk, db, request, conv)
 
 
-def mark_angry(desk: Desk, db: Session, conv: Conversation, now: datetime) -> bool:
+def mark_angry(desk: Desk, db: Session, *, conv: Conversation, now: datetime) -> bool:
     """A waiting customer turned out to be angry: give them the anger priority (once)."""
     if conv.state != State.queued:
         return False
-    tier = customer_tier(desk, db, conv.customer_id, now)
+    tier = customer_tier(desk, db, customer_id=conv.customer_id, now=now)
     wanted = priority_for(conv.reason or "requested", tier, angry=True)
     if conv.priority >= wanted:
         return False
@@ -231,7 +231,7 @@ def list_queue(db: Session) -> list[Conversation]:
     return sorted(rows, key=lambda c: score(c.priority, c.queued_at))
 
 
-def claim(desk: Desk, db: Session, conv_id: str, agent: Agent, now: datetime) -> Conversation:
+def claim(desk: Desk, db: Session, *, conv_id: str, agent: Agent, now: datetime) -> Conversation:
     """Give a waiting conversation to an agent. Exactly one of several claims wins."""
     conv = conversations.get_conversation(db, conv_id)
     db.rollback()  # end the read transaction: the UPDATE below decides
@@ -270,26 +270,26 @@ def claim(desk: Desk, db: Session, conv_id: str, agent: Agent, now: datetime) ->
 # (SQL fields in the caller's transaction; the Redis sorted sets after its commit.)
 
 
-def requeue(conv: Conversation, group: str, now: datetime) -> None:
+def requeue(*, conv: Conversation, group: str, now: datetime) -> None:
     """Back to waiting, in ``group`` (a transfer to a skill group). Keeps its place in time."""
     conv.state, conv.agent_id, conv.assigned_at = State.queued, None, None
     conv.group = group
     conv.queued_at = conv.queued_at or now
 
 
-def hand_to(conv: Conversation, agent: Agent, now: datetime) -> None:
+def hand_to(*, conv: Conversation, agent: Agent, now: datetime) -> None:
     """Straight to ``agent`` (a transfer to a colleague)."""
     conv.state, conv.agent_id, conv.assigned_at = State.with_agent, agent.id, now
 
 
-def close_requests(db: Session, conv: Conversation) -> None:
+def close_requests(db: Session, *, conv: Conversation) -> None:
     """The conversation ended: its open handoff requests end with it."""
     db.execute(update(HandoffRequest).where(HandoffRequest.conversation_id == conv.id,
                                             HandoffRequest.status.in_(["queued", "assigned"]))
                .values(status="closed"))
 
 
-def sync_key(desk: Desk, conv: Conversation, old_group: str | None) -> bool:
+def sync_key(desk: Desk, *, conv: Conversation, old_group: str | None) -> bool:
     """After the commit: the conversation's place in the Redis queues as SQL now says
     (``old_group``: its group before the change). True when a queue changed."""
     changed = False
@@ -318,7 +318,7 @@ def reconcile(desk: Desk, db: Session) -> int:
     return changed
 
 
-def flag_sla_breaches(desk: Desk, db: Session, now: datetime) -> int:
+def flag_sla_breaches(desk: Desk, db: Session, *, now: datetime) -> int:
     """Mark waiting or open conversations whose first human reply is overdue."""
     result = db.execute(
         update(Conversation)

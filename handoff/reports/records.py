@@ -49,7 +49,7 @@ def record_episode(desk: Desk, db: Session, conv: Conversation, now: datetime, *
         return None
     record = ServiceRecord(
         conversation_id=conv.id, first_seq=after + 1, last_seq=conv.last_seq, channel=conv.channel,
-        customer_id=conv.customer_id, tier=queue.customer_tier(desk, db, conv.customer_id, now) or GUEST_TIER,
+        customer_id=conv.customer_id, tier=queue.customer_tier(desk, db, customer_id=conv.customer_id, now=now) or GUEST_TIER,
         topic=topic_of(said, conv.topic if handed_off else None),
         handed_off=handed_off, started_at=said[0].created_at, ended_at=now, demo=False,
     )

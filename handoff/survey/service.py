@@ -84,7 +84,7 @@ def moved_on(db: Session, survey: Survey | None) -> None:
         db.commit()
 
 
-def answer(desk: Desk, db: Session, conv: Conversation, survey_id: int, message: Message, text: str,
+def answer(desk: Desk, db: Session, *, conv: Conversation, survey_id: int, message: Message, text: str,
            payload: str | None, now: datetime) -> list[Message]:
     """Record one answer and ask the next question; the messages said (committed)."""
     message.nlu = {"survey": survey_id}
@@ -173,7 +173,7 @@ def idle_candidates(db: Session, cutoff: datetime, limit: int = 100) -> list[str
         .limit(limit)))
 
 
-def close_idle(desk: Desk, db: Session, now: datetime) -> list[tuple[Conversation, list[Message]]]:
+def close_idle(desk: Desk, db: Session, *, now: datetime) -> list[tuple[Conversation, list[Message]]]:
     """Record the bot-only episodes that went quiet, and survey those that reached an answer."""
     cutoff = now - timedelta(minutes=desk.policy.survey.idle_minutes)
     done = []
@@ -196,17 +196,17 @@ def close_idle(desk: Desk, db: Session, now: datetime) -> list[tuple[Conversatio
     return done
 
 
-def end_with_agent(desk: Desk, db: Session, conv: Conversation, now: datetime) -> list[Message]:
+def end_with_agent(desk: Desk, db: Session, *, conv: Conversation, now: datetime) -> list[Message]:
     """An agent resolved the conversation: record the episode and send the survey (not committed)."""
     record = records.record_episode(desk, db, conv, now, handed_off=True)
     return start(desk, db, conv, record, now) if record is not None else []
 
 
-def follow_ups(db: Session, status: str = "open") -> list[FollowUp]:
+def follow_ups(db: Session, *, status: str = "open") -> list[FollowUp]:
     return list(db.scalars(select(FollowUp).where(FollowUp.status == status).order_by(FollowUp.created_at)))
 
 
-def finish_follow_up(db: Session, task_id: int, agent, note: str, now: datetime) -> FollowUp:
+def finish_follow_up(db: Session, *, task_id: int, agent, note: str, now: datetime) -> FollowUp:
     task = db.get(FollowUp, task_id)
     if task is None:
         raise NotFound("回访任务不存在", "follow_up_not_found")
@@ -216,7 +216,7 @@ def finish_follow_up(db: Session, task_id: int, agent, note: str, now: datetime)
     return task
 
 
-def follow_up_out(db: Session, policy, task: FollowUp, now: datetime) -> FollowUpOut:
+def follow_up_out(db: Session, *, policy, task: FollowUp, now: datetime) -> FollowUpOut:
     survey = db.get(Survey, task.survey_id)
     record = db.get(ServiceRecord, survey.record_id)
     agent = db.get(Agent, record.agent_id) if record.agent_id else None

@@ -49,6 +49,6 @@ def test_an_angry_waiting_customer_moves_up_the_queue(client, db):
     assert [i["id"] for i in staff.get("/api/console/queue").json()] == [calm.id, angry.id]
     desk = client.app.state.desk
     conv = db.get(Conversation, angry.id)
-    assert queue.mark_angry(desk, db, conv, utcnow()) is True
-    assert queue.mark_angry(desk, db, conv, utcnow()) is False  # once
+    assert queue.mark_angry(desk, db, conv=conv, now=utcnow()) is True
+    assert queue.mark_angry(desk, db, conv=conv, now=utcnow()) is False  # once
     assert [i["id"] for i in staff.get("/api/console/queue").json()] == [angry.id, calm.id]

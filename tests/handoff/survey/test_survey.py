@@ -162,9 +162,9 @@ def test_a_quiet_bot_conversation_that_was_answered_gets_the_survey_once(client,
     answered = quiet_bot_episode(client, db, "query_points", minutes_ago=6)
     lost = quiet_bot_episode(client, db, "nlu_fallback", minutes_ago=6)
     recent = quiet_bot_episode(client, db, "query_points", minutes_ago=1)
-    closed = survey.close_idle(desk, db, utcnow())
+    closed = survey.close_idle(desk, db, now=utcnow())
     assert sorted(conv.id for conv, _ in closed) == sorted([answered, lost])
-    assert survey.close_idle(desk, db, utcnow()) == []  # once
+    assert survey.close_idle(desk, db, now=utcnow()) == []  # once
     assert stored_survey(db, answered) is not None and stored_survey(db, lost) is None
     assert stored_survey(db, recent) is None
     records = {r.conversation_id: r for r in db.scalars(select(ServiceRecord))}
