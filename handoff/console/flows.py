@@ -23,7 +23,7 @@ from handoff.queue import service as queue
 
 def _sender_of(desk: Desk, conv_id: str) -> str:
     with desk.session() as db:
-        return conversations.get_conversation(db, conv_id).rasa_sender_id
+        return conversations.get_conversation(db, conv_id=conv_id).rasa_sender_id
 
 
 async def open_conversation(desk: Desk, *, conv_id: str) -> ConversationDetail:
@@ -74,7 +74,7 @@ async def resolve(desk: Desk, *, conv_id: str, agent_id: int) -> ConversationSum
     def work() -> tuple[str, ConversationSummary]:
         with desk.session() as db:
             out = service.resolve(desk, db, conv_id=conv_id, agent=db.get(Agent, agent_id), now=utcnow())
-            return conversations.get_conversation(db, conv_id).rasa_sender_id, out
+            return conversations.get_conversation(db, conv_id=conv_id).rasa_sender_id, out
 
     sender, out = await run_in_threadpool(work)
     await desk.bot.resume(sender)

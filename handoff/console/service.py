@@ -72,8 +72,8 @@ def _check_holder(conv: Conversation, agent: Agent) -> None:
 
 
 def detail(desk: Desk, db: Session, *, conv_id: str, slots: dict, now: datetime) -> ConversationDetail:
-    conv = conversations.get_conversation(db, conv_id)
-    messages = conversations.messages_after(db, conv_id, 0, limit=2000)
+    conv = conversations.get_conversation(db, conv_id=conv_id)
+    messages = conversations.messages_after(db, conv_id=conv_id, after=0, limit=2000)
     names = conversations.agent_names(db, messages)
     notes = db.execute(
         select(Note, Agent.display_name).join(Agent, Agent.id == Note.agent_id)
@@ -118,11 +118,12 @@ def list_conversations(desk: Desk, db: Session, *, agent: Agent, scope: str, now
 
 
 def reply(desk: Desk, db: Session, *, conv_id: str, agent: Agent, text: str, now: datetime) -> ConsoleMessageOut:
-    conv = conversations.get_conversation(db, conv_id)
+    conv = conversations.get_conversation(db, conv_id=conv_id)
     _check_holder(conv, agent)
     if conv.state != State.with_agent:
         raise DeskError("会话未在人工接待中，无法回复", "not_with_agent")
-    message = conversations.add_message(db, conv, Role.agent, text.strip(), now, agent_id=agent.id)
+    message = conversations.add_message(db, conv=conv, role=Role.agent, text=text.strip(), now=now,
+                                        agent_id=agent.id)
     if conv.first_agent_reply_at is None:
         conv.first_agent_reply_at = now
         if conv.sla_due_at is not None and now > conv.sla_due_at:
@@ -134,7 +135,7 @@ def reply(desk: Desk, db: Session, *, conv_id: str, agent: Agent, text: str, now
 
 
 def add_note(redis: Redis, db: Session, *, conv_id: str, agent: Agent, text: str, now: datetime) -> NoteOut:
-    conv = conversations.get_conversation(db, conv_id)
+    conv = conversations.get_conversation(db, conv_id=conv_id)
     _check_holder(conv, agent)
     note = Note(conversation_id=conv.id, agent_id=agent.id, text=text.strip(), created_at=now)
     db.add(note)
@@ -145,7 +146,7 @@ def add_note(redis: Redis, db: Session, *, conv_id: str, agent: Agent, text: str
 
 def set_tags(desk: Desk, db: Session, *, conv_id: str, tags: list[str], now: datetime,
              agent: Agent) -> ConversationSummary:
-    conv = conversations.get_conversation(db, conv_id)
+    conv = conversations.get_conversation(db, conv_id=conv_id)
     _check_holder(conv, agent)
     conv.tags = list(dict.fromkeys(t.strip()[:20] for t in tags if t.strip()))
     db.commit()
@@ -156,7 +157,7 @@ def set_tags(desk: Desk, db: Session, *, conv_id: str, tags: list[str], now: dat
 def transfer(desk: Desk, db: Session, *, conv_id: str, agent: Agent, body: TransferIn,
              now: datetime) -> ConversationSummary:
     """Back to the queue of another group, or straight to another agent."""
-    conv = conversations.get_conversation(db, conv_id)
+    conv = conversations.get_conversation(db, conv_id=conv_id)
     _check_holder(conv, agent)
     if conv.state not in (State.with_agent, State.queued):
         raise DeskError("只能转接排队中或接待中的会话", "not_transferable")
@@ -176,7 +177,7 @@ def transfer(desk: Desk, db: Session, *, conv_id: str, agent: Agent, body: Trans
         text = f"正在为您转接到{GROUPS[body.group]}客服，请稍候。"
     else:
         raise DeskError("请选择要转接的技能组或客服", "bad_target")
-    message = conversations.add_message(db, conv, Role.system, text, now)
+    message = conversations.add_message(db, conv=conv, role=Role.system, text=text, now=now)
     db.commit()
     queue_changed = queue.sync_key(desk, conv=conv, old_group=old_group)
     events.message_added(desk.redis, conv, message, {})
@@ -188,7 +189,7 @@ def transfer(desk: Desk, db: Session, *, conv_id: str, agent: Agent, body: Trans
 
 def resolve(desk: Desk, db: Session, *, conv_id: str, agent: Agent, now: datetime) -> ConversationSummary:
     """Close the conversation; the customer's next message goes to the bot."""
-    conv = conversations.get_conversation(db, conv_id)
+    conv = conversations.get_conversation(db, conv_id=conv_id)
     _check_holder(conv, agent)
     if conv.state == State.closed:
         return summary(db, desk.policy, conv, now)
@@ -196,7 +197,8 @@ def resolve(desk: Desk, db: Session, *, conv_id: str, agent: Agent, now: datetim
     conv.state, conv.closed_at = State.closed, now
     queue.close_requests(db, conv=conv)
     message = conversations.add_message(
-        db, conv, Role.system, "本次人工服务已结束，感谢您的耐心。如还有问题，可以直接继续问我（智能助手）。", now)
+        db, conv=conv, role=Role.system, now=now,
+        text="本次人工服务已结束，感谢您的耐心。如还有问题，可以直接继续问我（智能助手）。")
     asked = survey.end_with_agent(desk, db, conv=conv, now=now)
     db.commit()
     queue.sync_key(desk, conv=conv, old_group=old_group)

@@ -67,13 +67,13 @@ def _agent_id(desk: Desk, token: str | None) -> int | None:
 
 def _summary(desk: Desk, conv_id: str) -> dict:
     with desk.session() as db:
-        conv = conversations.get_conversation(db, conv_id)
+        conv = conversations.get_conversation(db, conv_id=conv_id)
         return summary(db, desk.policy, conv, utcnow()).model_dump(mode="json")
 
 
 def _typing(desk: Desk, conv_id: str) -> None:
     with desk.session() as db:
-        events.typing(desk.redis, conversations.get_conversation(db, conv_id), "agent")
+        events.typing(desk.redis, conversations.get_conversation(db, conv_id=conv_id), "agent")
 
 
 @router.websocket("/ws/console")

@@ -76,9 +76,9 @@ def open_conversation(desk: Desk, *, channel: str, customer_id: str | None) -> t
     """A new conversation with its welcome message: (conversation, token, messages)."""
     now = utcnow()
     with desk.session() as db:
-        conv, token = conversations.create_conversation(db, channel, customer_id, now)
+        conv, token = conversations.create_conversation(db, channel=channel, customer_id=customer_id, now=now)
         text, buttons = welcome(desk.settings.shop_name)
-        message = conversations.add_message(db, conv, Role.bot, text, now, buttons=buttons)
+        message = conversations.add_message(db, conv=conv, role=Role.bot, text=text, now=now, buttons=buttons)
         db.commit()
         return conv, token, [conversations.message_out(message)]
 
@@ -89,7 +89,7 @@ def open_conversation(desk: Desk, *, channel: str, customer_id: str | None) -> t
 def _store_customer_message(desk: Desk, db: Session, live: Pipeline, conv: Conversation, text: str,
                             client_id: str | None, survey_answer: bool = False):
     now = utcnow()
-    message, created = conversations.add_customer_message(db, conv, text, client_id, now)
+    message, created = conversations.add_customer_message(db, conv=conv, text=text, client_id=client_id, now=now)
     if created:
         if conv.state == State.closed and not survey_answer:  # the customer writes again: back to the bot
             conv.state = State.bot
@@ -120,19 +120,21 @@ def _add_replies(db: Session, conv, replies: list[dict] | None) -> list[Message]
     """The bot's replies (or, when it did not answer, the apology with 转人工) added to the conversation."""
     now = utcnow()
     if replies is None:
-        return [conversations.add_message(db, conv, Role.system, BOT_DOWN, now, buttons=[HUMAN_BUTTON])]
+        return [conversations.add_message(db, conv=conv, role=Role.system, text=BOT_DOWN, now=now,
+                                          buttons=[HUMAN_BUTTON])]
     added = []
     for reply in replies:
         text = reply.get("text") or reply.get("image") or ""
         buttons = [{"title": str(b.get("title", ""))[:64], "payload": str(b.get("payload", ""))[:500]}
                    for b in reply.get("buttons") or []]
         if text or buttons:
-            added.append(conversations.add_message(db, conv, Role.bot, text, now, buttons=buttons))
+            added.append(conversations.add_message(db, conv=conv, role=Role.bot, text=text, now=now,
+                                                   buttons=buttons))
     return added
 
 
 def _store_replies(desk: Desk, db: Session, conv_id: str, replies: list[dict] | None) -> list[MessageOut]:
-    conv = conversations.get_conversation(db, conv_id)
+    conv = conversations.get_conversation(db, conv_id=conv_id)
     added = _add_replies(db, conv, replies)
     db.commit()
     for message in added:
@@ -143,7 +145,7 @@ def _store_replies(desk: Desk, db: Session, conv_id: str, replies: list[dict] | 
 def _before_bot(desk: Desk, conv_id: str, text: str, payload: str | None, client_id: str | None):
     """Phase 1: the message stored (a survey answer answered); what the bot needs."""
     with desk.session() as db, realtime.batch(desk.redis) as live:
-        conv = conversations.get_conversation(db, conv_id)
+        conv = conversations.get_conversation(db, conv_id=conv_id)
         latest_survey = survey.latest(db, conv_id)
         survey_id = survey.match(conv, latest_survey, text, payload)
         message, created, state, sender, metadata, message_id = _store_customer_message(
@@ -160,7 +162,7 @@ def _after_bot(desk: Desk, conv_id: str, message_id: int, nlu: dict | None, repl
                bot_text: str) -> tuple[list[MessageOut], State]:
     """Phase 2: what the bot understood and said, stored and published; an angry customer escalated."""
     with desk.session() as db:
-        conv = conversations.get_conversation(db, conv_id)
+        conv = conversations.get_conversation(db, conv_id=conv_id)
         message = db.get(Message, message_id)
         if nlu is not None:
             message.nlu = nlu
@@ -185,7 +187,7 @@ def _agent_owned(desk: Desk, conv_id: str, message_id: int, nlu: dict | None) ->
     if nlu is None:
         return
     with desk.session() as db:
-        conv = conversations.get_conversation(db, conv_id)
+        conv = conversations.get_conversation(db, conv_id=conv_id)
         message = db.get(Message, message_id)
         message.nlu = nlu
         db.commit()
@@ -207,7 +209,7 @@ async def handle_unreadable(desk: Desk, *, conv_id: str, text: str, client_id: s
 
     def work() -> list[MessageOut]:
         with desk.session() as db, realtime.batch(desk.redis) as live:
-            conv = conversations.get_conversation(db, conv_id)
+            conv = conversations.get_conversation(db, conv_id=conv_id)
             _message, created, state, *_ = _store_customer_message(desk, db, live, conv, text, client_id)
             if not created or state == State.with_agent:
                 return []

@@ -38,7 +38,7 @@ async def open_conversation(body: OpenConversation, request: Request, desk: Desk
 
     def work():
         with desk.session() as db:
-            customer = conversations.customer_ref(db, desk.policy, customer_id, utcnow())
+            customer = conversations.customer_ref(db, policy=desk.policy, customer_id=customer_id, now=utcnow())
         conv, token, messages = flows.open_conversation(
             desk, channel=body.channel, customer_id=customer.id if customer else None)
         return ConversationOpened(id=conv.id, token=token, state=conv.state.value,
@@ -50,17 +50,18 @@ async def open_conversation(body: OpenConversation, request: Request, desk: Desk
 @router.get("/conversations/{conv_id}", response_model=ConversationOut)
 def get_conversation(conv_id: str, x_chat_token: str | None = Header(default=None),
                      db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
-    conv = conversations.authorize(db, conv_id, x_chat_token)
+    conv = conversations.authorize(db, conv_id=conv_id, token=x_chat_token)
     return ConversationOut(id=conv.id, state=conv.state.value,
-                           customer=conversations.customer_ref(db, desk.policy, conv.customer_id, utcnow()),
+                           customer=conversations.customer_ref(db, policy=desk.policy, customer_id=conv.customer_id,
+                                                               now=utcnow()),
                            status=queue.status(desk, db, conv=conv))
 
 
 @router.get("/conversations/{conv_id}/messages", response_model=list[MessageOut])
 def list_messages(conv_id: str, after: int = 0, x_chat_token: str | None = Header(default=None),
                   db: Session = Depends(get_db)):
-    conversations.authorize(db, conv_id, x_chat_token)
-    messages = conversations.messages_after(db, conv_id, after)
+    conversations.authorize(db, conv_id=conv_id, token=x_chat_token)
+    messages = conversations.messages_after(db, conv_id=conv_id, after=after)
     names = conversations.agent_names(db, messages)
     return [conversations.message_out(m, names) for m in messages]
 
@@ -72,7 +73,7 @@ async def send_message(conv_id: str, body: CustomerMessageIn, request: Request,
 
     def check():
         with desk.session() as db:
-            conversations.authorize(db, conv_id, x_chat_token)
+            conversations.authorize(db, conv_id=conv_id, token=x_chat_token)
         limits.message(desk, conv_id=conv_id, ip=client_ip(request))
 
     await run_in_threadpool(check)
@@ -84,12 +85,12 @@ async def send_message(conv_id: str, body: CustomerMessageIn, request: Request,
 @router.get("/conversations/{conv_id}/status", response_model=QueueStatus)
 def get_status(conv_id: str, x_chat_token: str | None = Header(default=None),
                db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
-    return queue.status(desk, db, conv=conversations.authorize(db, conv_id, x_chat_token))
+    return queue.status(desk, db, conv=conversations.authorize(db, conv_id=conv_id, token=x_chat_token))
 
 
 @router.post("/conversations/{conv_id}/tickets", response_model=TicketOut, status_code=201)
 def leave_message(conv_id: str, body: TicketIn, x_chat_token: str | None = Header(default=None),
                   db: Session = Depends(get_db)):
     """Leave a message for the team (留言) when nobody can answer now."""
-    conv = conversations.authorize(db, conv_id, x_chat_token)
-    return conversations.create_ticket(db, conv, body.text, body.contact, utcnow())
+    conv = conversations.authorize(db, conv_id=conv_id, token=x_chat_token)
+    return conversations.create_ticket(db, conv=conv, text=body.text, contact=body.contact, now=utcnow())

@@ -41,7 +41,7 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_conversation(db: Session, channel: str, customer_id: str | None, now: datetime,
+def create_conversation(db: Session, *, channel: str, customer_id: str | None, now: datetime,
                         rasa_sender_id: str | None = None) -> tuple[Conversation, str]:
     """A new conversation and the secret token that gives access to it."""
     conv_id = "c_" + secrets.token_hex(8)
@@ -57,26 +57,26 @@ def create_conversation(db: Session, channel: str, customer_id: str | None, now:
     return conv, token
 
 
-def get_conversation(db: Session, conv_id: str) -> Conversation:
+def get_conversation(db: Session, *, conv_id: str) -> Conversation:
     conv = db.get(Conversation, conv_id)
     if conv is None:
         raise NotFound("会话不存在", "conversation_not_found")
     return conv
 
 
-def authorize(db: Session, conv_id: str, token: str | None) -> Conversation:
+def authorize(db: Session, *, conv_id: str, token: str | None) -> Conversation:
     """The conversation, if the token is its own (403 otherwise, 404 if unknown)."""
-    conv = get_conversation(db, conv_id)
+    conv = get_conversation(db, conv_id=conv_id)
     if not token or not conv.token_hash or not hmac.compare_digest(conv.token_hash, _hash_token(token)):
         raise Forbidden("无权访问该会话", "not_your_conversation")
     return conv
 
 
-def by_sender(db: Session, rasa_sender_id: str) -> Conversation | None:
+def by_sender(db: Session, *, rasa_sender_id: str) -> Conversation | None:
     return db.scalar(select(Conversation).where(Conversation.rasa_sender_id == rasa_sender_id))
 
 
-def add_message(db: Session, conv: Conversation, role: Role, text: str, now: datetime, *,
+def add_message(db: Session, *, conv: Conversation, role: Role, text: str, now: datetime,
                 buttons: list[dict] | None = None, agent_id: int | None = None,
                 client_id: str | None = None, nlu: dict | None = None) -> Message:
     """Append a message with the conversation's next sequence number (not committed)."""
@@ -94,7 +94,7 @@ def add_message(db: Session, conv: Conversation, role: Role, text: str, now: dat
     return message
 
 
-def add_customer_message(db: Session, conv: Conversation, text: str, client_id: str | None,
+def add_customer_message(db: Session, *, conv: Conversation, text: str, client_id: str | None,
                          now: datetime) -> tuple[Message, bool]:
     """Store the customer's message once per client_id: (message, newly stored)."""
     if client_id:
@@ -103,7 +103,7 @@ def add_customer_message(db: Session, conv: Conversation, text: str, client_id: 
         if existing is not None:
             return existing, False
     try:
-        message = add_message(db, conv, Role.customer, text, now, client_id=client_id)
+        message = add_message(db, conv=conv, role=Role.customer, text=text, now=now, client_id=client_id)
         db.commit()
     except IntegrityError:  # the same client_id raced in through another socket
         db.rollback()
@@ -115,14 +115,14 @@ def add_customer_message(db: Session, conv: Conversation, text: str, client_id: 
     return message, True
 
 
-def messages_after(db: Session, conv_id: str, after: int, limit: int = 500) -> list[Message]:
+def messages_after(db: Session, *, conv_id: str, after: int, limit: int = 500) -> list[Message]:
     return list(db.scalars(
         select(Message).where(Message.conversation_id == conv_id, Message.seq > after)
         .order_by(Message.seq).limit(limit)
     ))
 
 
-def last_customer_messages(db: Session, conv_id: str, n: int) -> list[Message]:
+def last_customer_messages(db: Session, *, conv_id: str, n: int) -> list[Message]:
     """The customer's last ``n`` messages, oldest first."""
     rows = db.scalars(select(Message).where(Message.conversation_id == conv_id, Message.role == Role.customer)
                       .order_by(Message.seq.desc()).limit(n))
@@ -149,7 +149,7 @@ def console_message_out(message: Message, names: dict[int, str] | None = None) -
     return ConsoleMessageOut(**message_out(message, names).model_dump(), nlu=message.nlu)
 
 
-def customer_ref(db: Session, policy: Policy, customer_id: str | None, now: datetime) -> CustomerRef | None:
+def customer_ref(db: Session, *, policy: Policy, customer_id: str | None, now: datetime) -> CustomerRef | None:
     if not customer_id:
         return None
     try:
@@ -159,7 +159,7 @@ def customer_ref(db: Session, policy: Policy, customer_id: str | None, now: date
     return CustomerRef(id=profile.customer_id, name=profile.name, tier=profile.tier.name)
 
 
-def create_ticket(db: Session, conv: Conversation, text: str, contact: str, now: datetime) -> Ticket:
+def create_ticket(db: Session, *, conv: Conversation, text: str, contact: str, now: datetime) -> Ticket:
     ticket = Ticket(conversation_id=conv.id, customer_id=conv.customer_id, text=text.strip(),
                     contact=contact.strip(), status="open", created_at=now)
     db.add(ticket)
@@ -167,5 +167,5 @@ def create_ticket(db: Session, conv: Conversation, text: str, contact: str, now:
     return ticket
 
 
-def list_tickets(db: Session, status: str = "open") -> list[Ticket]:
+def list_tickets(db: Session, *, status: str = "open") -> list[Ticket]:
     return list(db.scalars(select(Ticket).where(Ticket.status == status).order_by(Ticket.created_at)))

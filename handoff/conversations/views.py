@@ -53,7 +53,7 @@ def summary(db: Session, policy: Policy, conv: Conversation, now: datetime) -> C
     open_sla = conv.sla_due_at is not None and conv.first_agent_reply_at is None and waiting
     return ConversationSummary(
         id=conv.id, state=conv.state.value, channel=conv.channel,
-        customer=customer_ref(db, policy, conv.customer_id, now),
+        customer=customer_ref(db, policy=policy, customer_id=conv.customer_id, now=now),
         reason=conv.reason, reason_name=REASONS.get(conv.reason or ""),
         topic=conv.topic, group=conv.group, group_name=GROUPS.get(conv.group or ""),
         priority=conv.priority, queued_at=conv.queued_at,

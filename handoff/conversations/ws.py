@@ -35,13 +35,13 @@ def _customer_view(message: dict) -> dict:
 
 def _status(desk: Desk, conv_id: str) -> dict:
     with desk.session() as db:
-        conv = conversations.get_conversation(db, conv_id)
+        conv = conversations.get_conversation(db, conv_id=conv_id)
         return queue.status(desk, db, conv=conv).model_dump(mode="json")
 
 
 def _backlog(desk: Desk, conv_id: str, after: int) -> list[dict]:
     with desk.session() as db:
-        messages = conversations.messages_after(db, conv_id, after)
+        messages = conversations.messages_after(db, conv_id=conv_id, after=after)
         names = conversations.agent_names(db, messages)
         return [conversations.message_out(m, names).model_dump(mode="json") for m in messages]
 
@@ -52,7 +52,7 @@ async def chat_socket(ws: WebSocket, conv_id: str, token: str = "", after: int =
 
     def check():
         with desk.session() as db:
-            conversations.authorize(db, conv_id, token)
+            conversations.authorize(db, conv_id=conv_id, token=token)
 
     try:
         await run_in_threadpool(check)
@@ -124,4 +124,4 @@ async def _handle(ws: WebSocket, desk: Desk, conv_id: str, body: CustomerMessage
 
 def _customer_typing(desk: Desk, conv_id: str) -> None:
     with desk.session() as db:
-        events.typing(desk.redis, conversations.get_conversation(db, conv_id), "customer")
+        events.typing(desk.redis, conversations.get_conversation(db, conv_id=conv_id), "customer")

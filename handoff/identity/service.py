@@ -42,7 +42,7 @@ class VerificationFailed(DeskError):
 
 
 def _conversation(db: Session, sender_id: str) -> Conversation:
-    conv = conversations.by_sender(db, sender_id)
+    conv = conversations.by_sender(db, rasa_sender_id=sender_id)
     if conv is None:
         raise NotFound("会话不存在", "conversation_not_found")
     return conv
@@ -132,4 +132,4 @@ def _verified(desk: Desk, db: Session, conv: Conversation, customer_id: str, now
         conv.customer_id = customer_id
         db.commit()
         events.state_changed(desk.redis, conv)  # the console shows the customer, verified
-    return conversations.customer_ref(db, desk.policy, customer_id, now)
+    return conversations.customer_ref(db, policy=desk.policy, customer_id=customer_id, now=now)

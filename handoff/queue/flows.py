@@ -40,7 +40,7 @@ def from_bot(desk: Desk, db: Session, *, body: HandoffCreate) -> HandoffOut:
 
 
 def _say(desk: Desk, db: Session, conv, role: Role, text: str) -> list[MessageOut]:
-    message = conversations.add_message(db, conv, role, text, utcnow())
+    message = conversations.add_message(db, conv=conv, role=role, text=text, now=utcnow())
     db.commit()
     events.message_added(desk.redis, conv, message, {})
     return [conversations.message_out(message)]
@@ -49,8 +49,8 @@ def _say(desk: Desk, db: Session, conv, role: Role, text: str) -> list[MessageOu
 def from_escalation(desk: Desk, db: Session, *, conv_id: str) -> list[MessageOut]:
     """An angry customer (policy.yml ``escalation``) to a human; the messages said (none if not angry)."""
     now = utcnow()
-    conv = conversations.get_conversation(db, conv_id)
-    recent = conversations.last_customer_messages(db, conv_id, 5)
+    conv = conversations.get_conversation(db, conv_id=conv_id)
+    recent = conversations.last_customer_messages(db, conv_id=conv_id, n=5)
     reason = escalation.decide(desk.policy.escalation, [m.nlu for m in recent])
     if reason is None:
         return []
@@ -71,7 +71,7 @@ def from_escalation(desk: Desk, db: Session, *, conv_id: str) -> list[MessageOut
 
 def when_bot_is_down(desk: Desk, db: Session, *, conv_id: str) -> list[MessageOut]:
     """The customer pressed 转人工 and the bot did not answer: the desk queues them itself."""
-    conv = conversations.get_conversation(db, conv_id)
+    conv = conversations.get_conversation(db, conv_id=conv_id)
     out = queue.request_handoff(desk, db, body=HandoffCreate(
         sender_id=conv.rasa_sender_id, customer_id=conv.customer_id, channel=conv.channel,
         reason=HandoffReason.fallback, topic=HandoffTopic.general,

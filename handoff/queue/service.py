@@ -161,9 +161,9 @@ def _handoff_out(desk: Desk, db: Session, req: HandoffRequest, conv: Conversatio
 def request_handoff(desk: Desk, db: Session, *, body: HandoffCreate, now: datetime,
                     angry: bool = False) -> HandoffOut:
     """Queue the conversation for a human (once: asking again answers the same request)."""
-    conv = conversations.by_sender(db, body.sender_id)
+    conv = conversations.by_sender(db, rasa_sender_id=body.sender_id)
     if conv is None:  # a conversation the desk did not open (e.g. Rasa's own REST channel)
-        conv, _ = conversations.create_conversation(db, body.channel, body.customer_id, now,
+        conv, _ = conversations.create_conversation(db, channel=body.channel, customer_id=body.customer_id, now=now,
                                                     rasa_sender_id=body.sender_id)
     if conv.state in (State.queued, State.with_agent):
         current = db.scalar(select(HandoffRequest).where(HandoffRequest.conversation_id == conv.id)
@@ -233,7 +233,7 @@ def list_queue(db: Session) -> list[Conversation]:
 
 def claim(desk: Desk, db: Session, *, conv_id: str, agent: Agent, now: datetime) -> Conversation:
     """Give a waiting conversation to an agent. Exactly one of several claims wins."""
-    conv = conversations.get_conversation(db, conv_id)
+    conv = conversations.get_conversation(db, conv_id=conv_id)
     db.rollback()  # end the read transaction: the UPDATE below decides
     # Lock the agent's row (PostgreSQL) so that their capacity check is exact.
     db.execute(select(Agent.id).where(Agent.id == agent.id).with_for_update())
@@ -257,7 +257,7 @@ def claim(desk: Desk, db: Session, *, conv_id: str, agent: Agent, now: datetime)
                                             HandoffRequest.status == "queued").values(status="assigned"))
     db.refresh(conv)
     message = conversations.add_message(
-        db, conv, Role.system, f"客服{agent.display_name}已接入，正在为您服务。", now)
+        db, conv=conv, role=Role.system, text=f"客服{agent.display_name}已接入，正在为您服务。", now=now)
     db.commit()
     desk.redis.zrem(queue_key(conv.group), conv.id)
     events.message_added(desk.redis, conv, message, {})

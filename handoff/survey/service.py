@@ -45,7 +45,7 @@ def start(desk: Desk, db: Session, conv: Conversation, record: ServiceRecord, no
                     comment="", demo=False)
     db.add(survey)
     db.flush()
-    return [conversations.add_message(db, conv, Role.bot, q.prompt("rating"), now,
+    return [conversations.add_message(db, conv=conv, role=Role.bot, text=q.prompt("rating"), now=now,
                                       buttons=q.buttons(survey.id, "rating"))]
 
 
@@ -90,7 +90,8 @@ def answer(desk: Desk, db: Session, *, conv: Conversation, survey_id: int, messa
     message.nlu = {"survey": survey_id}
     survey = db.get(Survey, survey_id) if survey_id > 0 else None
     replies = _answer(desk, db, conv, survey, text, payload, now)
-    said = [conversations.add_message(db, conv, Role.bot, body, now, buttons=buttons) for body, buttons in replies]
+    said = [conversations.add_message(db, conv=conv, role=Role.bot, text=body, now=now, buttons=buttons)
+            for body, buttons in replies]
     _close_survey_range(db, conv)
     db.commit()
     return said
@@ -178,7 +179,7 @@ def close_idle(desk: Desk, db: Session, *, now: datetime) -> list[tuple[Conversa
     cutoff = now - timedelta(minutes=desk.policy.survey.idle_minutes)
     done = []
     for conv_id in idle_candidates(db, cutoff):
-        conv = conversations.get_conversation(db, conv_id)
+        conv = conversations.get_conversation(db, conv_id=conv_id)
         after = records.recorded_up_to(db, conv_id)
         said = records.episode_customer_messages(db, conv_id, after)
         if not said:  # only survey answers since the last record
@@ -222,7 +223,7 @@ def follow_up_out(db: Session, *, policy, task: FollowUp, now: datetime) -> Foll
     agent = db.get(Agent, record.agent_id) if record.agent_id else None
     return FollowUpOut(
         id=task.id, conversation_id=task.conversation_id,
-        customer=conversations.customer_ref(db, policy, task.customer_id, now),
+        customer=conversations.customer_ref(db, policy=policy, customer_id=task.customer_id, now=now),
         rating=survey.rating, resolved=survey.resolved, comment=survey.comment,
         agent_name=agent.display_name if agent else None, status=task.status, note=task.note,
         created_at=task.created_at, done_at=task.done_at)

@@ -34,7 +34,7 @@ def widget_script():
 def sign(customer_id: str, db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
     """Demo only (DESK_DEMO_MODE): what a shop's own server does for a logged-in customer."""
     settings = desk.settings
-    customer = customer_ref(db, desk.policy, customer_id, utcnow())
+    customer = customer_ref(db, policy=desk.policy, customer_id=customer_id, now=utcnow())
     if not settings.demo_mode or customer is None:
         raise NotFound("没有该顾客", "customer_not_found")
     timestamp = int(time.time())

@@ -59,7 +59,7 @@ def enter(desk: Desk, account: WechatAccount, openid: str, now: datetime | None 
                 db.commit()
                 return user.id, conv.id
             customer_id = shop.customer_for_openid(db, app_id=account.app_id, openid=openid)
-            new, _token = conversations.create_conversation(db, CHANNEL, customer_id, now)
+            new, _token = conversations.create_conversation(db, channel=CHANNEL, customer_id=customer_id, now=now)
             unchanged = (WechatUser.conversation_id.is_(None) if user.conversation_id is None
                          else WechatUser.conversation_id == user.conversation_id)
             moved = db.execute(

@@ -147,11 +147,11 @@ def test_a_rating_of_one_or_two_opens_a_follow_up_for_supervisors(client, db):
 def quiet_bot_episode(client, db, intent: str, minutes_ago: float) -> str:
     """A bot-only episode as Rasa leaves it: the customer's message with its intent, the bot's answer."""
     customer = Customer(client, "C002")
-    conv = conversations.get_conversation(db, customer.id)
+    conv = conversations.get_conversation(db, conv_id=customer.id)
     then = utcnow() - timedelta(minutes=minutes_ago)
-    conversations.add_message(db, conv, Role.customer, "我的积分有多少", then,
+    conversations.add_message(db, conv=conv, role=Role.customer, text="我的积分有多少", now=then,
                               nlu={"intent": intent, "confidence": 0.9, "entities": []})
-    conversations.add_message(db, conv, Role.bot, "您当前有 1106 积分。", then)
+    conversations.add_message(db, conv=conv, role=Role.bot, text="您当前有 1106 积分。", now=then)
     conv.last_activity_at = then
     db.commit()
     return customer.id
