@@ -8,8 +8,8 @@ both alike:
 - bare Rasa: its REST webhook with the desk's signed metadata, a fresh sender per client;
 - the product: the desk's web chat API (the widget's path), a fresh conversation per client.
 At 1, 4 and 16 concurrent clients it prints turns/s, p50/p95 latency and the
-CPU milliseconds each process spent per turn; then one conversation of
-``--long`` turns through the desk, latency near turn 5 against near the last.
+CPU milliseconds each process spent per turn; then ``--long-runs`` conversations
+of ``--long`` turns through the desk, latency near turn 5 against near the last.
 """
 
 import argparse
@@ -100,7 +100,8 @@ def run(make: Callable[[int], object], clients: int, turns: int, processes: dict
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=24, help="turns per client")
-    parser.add_argument("--long", type=int, default=200, help="turns of the long conversation")
+    parser.add_argument("--long", type=int, default=200, help="turns of each long conversation")
+    parser.add_argument("--long-runs", type=int, default=3, help="long conversations (medians over all of them)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     args = parser.parse_args()
     with running_stack() as stack:
@@ -112,12 +113,15 @@ def main() -> None:
         for clients in args.clients:
             for make in paths:  # interleaved: bare Rasa, then the desk, at each concurrency
                 results.append((make(0).name, clients, run(make, clients, args.turns, processes)))
-        desk = Desk(stack.desk, 0)
-        long_run = []
-        for i in range(args.long):
-            started = time.perf_counter()
-            desk.say(MESSAGES[i % len(MESSAGES)])
-            long_run.append((time.perf_counter() - started) * 1000)
+        early, late = [], []  # turns 1-10 and the last 10 of each long conversation
+        for _ in range(args.long_runs):
+            desk, long_run = Desk(stack.desk, 0), []
+            for i in range(args.long):
+                started = time.perf_counter()
+                desk.say(MESSAGES[i % len(MESSAGES)])
+                long_run.append((time.perf_counter() - started) * 1000)
+            early += long_run[:10]
+            late += long_run[-10:]
 
     names = list(processes)
     print(f"\nBot turns of signed-in customer {CUSTOMER}, {args.turns} turns per client, "
@@ -133,10 +137,9 @@ def main() -> None:
         bare, whole = by[(Rasa.name, clients)], by[(Desk.name, clients)]
         print(f"- {clients} client(s): the desk adds {whole['p50'] - bare['p50']:.0f} ms at p50; "
               f"throughput {whole['turns/s'] / bare['turns/s']:.2f}× bare Rasa's")
-    early = statistics.median(long_run[:10])
-    late = statistics.median(long_run[-10:])
-    print(f"- one conversation of {args.long} turns through the desk: p50 of turns 1–10 {early:.0f} ms, "
-          f"of the last 10 {late:.0f} ms ({late / early:.2f}×)")
+    first, last = statistics.median(early), statistics.median(late)
+    print(f"- {args.long_runs} conversations of {args.long} turns through the desk, one after another: "
+          f"p50 of their turns 1–10 {first:.0f} ms, of their last 10 {last:.0f} ms ({last / first:.2f}×)")
 
 
 if __name__ == "__main__":
