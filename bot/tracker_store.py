@@ -45,11 +45,13 @@ def _cut_index(events: list[Event], keep_turns: int, slots, domain: Optional[Dom
     """The latest customer message with ``keep_turns`` or more after it where no form is active, if any."""
     user_at = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
     # Not the first message (nothing would be cut), and ``keep_turns`` messages from the cut on.
-    for index in reversed(user_at[1: len(user_at) - keep_turns + 1]):
-        before = DialogueStateTracker.from_events("cut", events[:index], slots=slots, domain=domain)
-        if not before.active_loop_name:
-            return index
-    return None
+    candidates = set(user_at[1: len(user_at) - keep_turns + 1])
+    replay, cut = DialogueStateTracker("cut", slots), None
+    for index, event in enumerate(events[: max(candidates, default=0) + 1]):
+        if index in candidates and not replay.active_loop_name:
+            cut = index
+        replay.update(event, domain)
+    return cut
 
 
 def compacted(

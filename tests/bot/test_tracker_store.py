@@ -88,6 +88,7 @@ def test_a_long_conversation_keeps_its_state_and_what_the_policies_see(domain):
     assert kept.past_states(domain)[-6:] == whole.past_states(domain)[-6:]
     assert kept.latest_message.text == whole.latest_message.text
     assert len(kept.events) < len(whole.events) / 3
+    assert all(slot.value == slot.initial_value for slot in domain.slots)  # the domain's slots are not touched
 
 
 def test_a_paused_conversation_stays_paused(domain):
