@@ -15,7 +15,7 @@ from handoff.console.service import ConversationDetail, NoteOut, TagsIn, TextIn,
 from handoff.conversations import service as conversations
 from handoff.conversations.schemas import ConsoleMessageOut, TicketOut
 from handoff.conversations.views import ConversationSummary, summary
-from handoff.core.clock import shop_midnight, shop_today, utcnow
+from handoff.core.clock import utcnow
 from handoff.core.context import Desk
 from handoff.core.deps import get_db, get_desk
 from handoff.core.ids import PathId
@@ -128,6 +128,4 @@ def tickets(db: Session = Depends(get_db)):
 
 @router.get("/stats")
 def stats(db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
-    now = utcnow()
-    return service.stats(db, now=now, tz_start_of_day=shop_midnight(shop_today(desk.settings.timezone, now),
-                                                             desk.settings.timezone))
+    return service.stats(db, now=utcnow(), timezone=desk.settings.timezone)

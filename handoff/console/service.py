@@ -14,7 +14,7 @@ from handoff.conversations import service as conversations
 from handoff.conversations.models import Conversation, Note, Role, State
 from handoff.conversations.schemas import ConsoleMessageOut
 from handoff.conversations.views import ConversationSummary, summary
-from handoff.core.clock import UtcDatetime
+from handoff.core.clock import UtcDatetime, shop_midnight, shop_today
 from handoff.core.context import Desk
 from handoff.core.errors import DeskError, Forbidden
 from handoff.core.ids import BodyId
@@ -209,12 +209,14 @@ def resolve(desk: Desk, db: Session, *, conv_id: str, agent: Agent, now: datetim
     return summary(db, desk.policy, conv, now)
 
 
-def stats(db: Session, *, now: datetime, tz_start_of_day: datetime) -> dict:
+def stats(db: Session, *, now: datetime, timezone: str) -> dict:
+    """The header's figures; "today" is the shop's day."""
+    start_of_day = shop_midnight(shop_today(timezone, now), timezone)
     count = lambda *where: db.scalar(select(func.count()).select_from(Conversation).where(*where)) or 0  # noqa: E731
     return {
         "queued": count(Conversation.state == State.queued),
         "with_agent": count(Conversation.state == State.with_agent),
         "agents_online": len(queue.online_agents(db)),
         "sla_breaches_today": count(Conversation.sla_breached.is_(True),
-                                    Conversation.queued_at >= tz_start_of_day),
+                                    Conversation.queued_at >= start_of_day),
     }
