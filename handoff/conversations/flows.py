@@ -32,7 +32,7 @@ from handoff.conversations import escalation, events
 from handoff.conversations import service as conversations
 from handoff.conversations.bot import BotUnavailable, nlu_summary
 from handoff.conversations.models import Conversation, Message, Role, State
-from handoff.conversations.schemas import MessageOut
+from handoff.conversations.schemas import ConversationOpened, MessageOut
 from handoff.core import realtime, signing
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
@@ -72,15 +72,19 @@ def welcome(shop_name: str) -> tuple[str, list[dict]]:
     return text, buttons
 
 
-def open_conversation(desk: Desk, *, channel: str, customer_id: str | None) -> tuple:
-    """A new conversation with its welcome message: (conversation, token, messages)."""
+def open_conversation(desk: Desk, *, channel: str, customer_id: str | None) -> ConversationOpened:
+    """A new conversation with its welcome message; ``customer_id`` already verified (signed), or None.
+    An id that is not a customer of the shop opens an anonymous conversation."""
     now = utcnow()
     with desk.session() as db:
-        conv, token = conversations.create_conversation(db, channel=channel, customer_id=customer_id, now=now)
+        customer = conversations.customer_ref(db, policy=desk.policy, customer_id=customer_id, now=now)
+        conv, token = conversations.create_conversation(db, channel=channel, now=now,
+                                                        customer_id=customer.id if customer else None)
         text, buttons = welcome(desk.settings.shop_name)
         message = conversations.add_message(db, conv=conv, role=Role.bot, text=text, now=now, buttons=buttons)
         db.commit()
-        return conv, token, [conversations.message_out(message)]
+        return ConversationOpened(id=conv.id, token=token, state=conv.state.value, customer=customer,
+                                  messages=[conversations.message_out(message)])
 
 
 # --- one unit of work per phase of a turn: each helper below takes the phase's session ---

@@ -28,23 +28,14 @@ from handoff.queue import service as queue
 router = APIRouter(prefix="/api/chat", tags=["web chat"])
 
 
-
 @router.post("/conversations", response_model=ConversationOpened, status_code=201)
 async def open_conversation(body: OpenConversation, request: Request, desk: Desk = Depends(get_desk)):
     """Open a conversation. A signed customer id makes it the shop's customer; else anonymous."""
     await run_in_threadpool(limits.opening, desk, ip=client_ip(request))
     customer_id = conversations.verified_customer(desk.settings, body.customer_id, body.signature,
                                                   body.timestamp, time.time())
-
-    def work():
-        with desk.session() as db:
-            customer = conversations.customer_ref(db, policy=desk.policy, customer_id=customer_id, now=utcnow())
-        conv, token, messages = flows.open_conversation(
-            desk, channel=body.channel, customer_id=customer.id if customer else None)
-        return ConversationOpened(id=conv.id, token=token, state=conv.state.value,
-                                  customer=customer, messages=messages)
-
-    return await run_in_threadpool(work)
+    return await run_in_threadpool(lambda: flows.open_conversation(desk, channel=body.channel,
+                                                                   customer_id=customer_id))
 
 
 @router.get("/conversations/{conv_id}", response_model=ConversationOut)
