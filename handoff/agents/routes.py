@@ -3,18 +3,17 @@
 from fastapi import APIRouter, Depends, Request, Response
 from redis import Redis
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from handoff.agents import service
 from handoff.agents.deps import COOKIE, current_admin, current_agent, current_supervisor
 from handoff.agents.models import Agent, Presence
 from handoff.agents.schemas import AgentCreate, AgentOut, AgentUpdate, LoginIn, PresenceIn
+from handoff.console import flows as console_flows
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
 from handoff.core.deps import get_db, get_desk, get_redis
 from handoff.core.ids import PathId
 from handoff.core.limits import client_ip
-from handoff.queue import dispatch
 
 router = APIRouter(prefix="/api/agents", tags=["agents"])
 
@@ -50,19 +49,7 @@ def me(agent: Agent = Depends(current_agent), db: Session = Depends(get_db)):
 
 @router.put("/me/presence", response_model=AgentOut)
 async def presence(body: PresenceIn, agent: Agent = Depends(current_agent), desk: Desk = Depends(get_desk)):
-    def change() -> None:
-        with desk.session() as db:
-            service.set_presence(db, db.get(Agent, agent.id), body.presence)
-
-    await run_in_threadpool(change)
-    if body.presence == Presence.online:
-        await dispatch.assign(desk)  # what waits for this agent's skills (their bot paused)
-
-    def out() -> AgentOut:
-        with desk.session() as db:
-            return service.agent_out(db, db.get(Agent, agent.id))
-
-    return await run_in_threadpool(out)
+    return await console_flows.set_presence(desk, agent_id=agent.id, presence=body.presence)
 
 
 @router.get("", response_model=list[AgentOut], dependencies=[Depends(current_supervisor)])

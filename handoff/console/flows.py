@@ -9,7 +9,9 @@ hands out). The routes in ``console/routes.py`` call one flow each.
 
 from starlette.concurrency import run_in_threadpool
 
-from handoff.agents.models import Agent
+from handoff.agents import service as agents
+from handoff.agents.models import Agent, Presence
+from handoff.agents.schemas import AgentOut
 from handoff.console import service
 from handoff.console.service import ConversationDetail, TransferIn
 from handoff.conversations import service as conversations
@@ -40,6 +42,23 @@ async def open_conversation(desk: Desk, *, conv_id: str) -> ConversationDetail:
             return service.detail(desk, db, conv_id=conv_id, slots=slots, now=utcnow())
 
     return await run_in_threadpool(work)
+
+
+async def set_presence(desk: Desk, *, agent_id: int, presence: Presence) -> AgentOut:
+    """在线 / 离开 / 离线; an agent coming online gets what waits for their skills (its bot paused)."""
+
+    def change() -> None:
+        with desk.session() as db:
+            agents.set_presence(db, db.get(Agent, agent_id), presence)
+
+    def out() -> AgentOut:  # with the chats just assigned
+        with desk.session() as db:
+            return agents.agent_out(db, db.get(Agent, agent_id))
+
+    await run_in_threadpool(change)
+    if presence == Presence.online:
+        await dispatch.assign(desk)
+    return await run_in_threadpool(out)
 
 
 async def claim(desk: Desk, *, conv_id: str, agent_id: int) -> ConversationSummary:
