@@ -1,6 +1,6 @@
 """The desk's long-lived parts, built once by the app's lifespan.
 
-Routes get it from ``request.app.state.desk``; background loops and services
+Routes get it with ``Depends(get_desk)`` (core/deps.py); background loops and services
 that open their own database sessions take it as an argument.
 """
 

@@ -1,6 +1,6 @@
 """Verification API for the action server (service token), and the demo page's simulated phone."""
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
 from handoff.conversations.schemas import CustomerRef
@@ -36,9 +36,8 @@ def verify(body: Verification, db: Session = Depends(get_db), desk: Desk = Depen
 
 
 @demo.get("/sms")
-def simulated_phone(request: Request):
+def simulated_phone(desk: Desk = Depends(get_desk)):
     """Development only: the codes the log "SMS" provider sent, for the demo shop page."""
-    desk: Desk = request.app.state.desk
     if not desk.settings.demo_mode or desk.settings.sms_provider != "log":
         raise NotFound("没有模拟短信", "not_found")
     return sms.dev_outbox(desk.redis)

@@ -1,6 +1,6 @@
 """The FAQ and training-data editors' API (admins and supervisors), and the live FAQ answers (service token)."""
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from handoff.agents.deps import current_supervisor
@@ -8,7 +8,8 @@ from handoff.agents.models import Agent
 from handoff.conversations.bot import BotUnavailable
 from handoff.core.auth import require_service_token
 from handoff.core.clock import utcnow
-from handoff.core.deps import get_db
+from handoff.core.context import Desk
+from handoff.core.deps import get_db, get_desk
 from handoff.core.errors import DeskError
 from handoff.core.ids import MAX_ID, PathId
 from handoff.knowledge import service
@@ -55,9 +56,8 @@ def delete_faq(key: str, actor: Agent = Depends(current_supervisor), db: Session
 
 
 @router.post("/faq/preview", response_model=PreviewOut, dependencies=[Depends(current_supervisor)])
-async def preview(body: PreviewIn, request: Request):
+async def preview(body: PreviewIn, desk: Desk = Depends(get_desk)):
     """How the live model reads a sample question, and the answer it would give now."""
-    desk = request.app.state.desk
     try:
         parse = await desk.bot.parse("admin-preview", body.text)
     except BotUnavailable:

@@ -1,12 +1,13 @@
 """Training, evaluation, activation and rollback (admins; supervisors may look)."""
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
 from handoff.agents.deps import current_admin, current_supervisor
 from handoff.agents.models import Agent
 from handoff.core.clock import utcnow
-from handoff.core.deps import get_db
+from handoff.core.context import Desk
+from handoff.core.deps import get_db, get_desk
 from handoff.core.ids import PathId
 from handoff.knowledge import service as knowledge
 from handoff.training import runner, service, swap
@@ -48,9 +49,8 @@ def jobs(db: Session = Depends(get_db)):
 
 
 @router.post("/jobs", response_model=JobOut, status_code=202)
-async def start_job(request: Request, actor: Agent = Depends(current_admin)):
+async def start_job(actor: Agent = Depends(current_admin), desk: Desk = Depends(get_desk)):
     """Starts a training job in the background (one at a time); poll /status for its progress."""
-    desk = request.app.state.desk
     job_id = await runner.start(desk, actor=actor)
     with desk.session() as db:
         return job_out(db, service.get_job(db, job_id))
@@ -62,8 +62,7 @@ def job(job_id: PathId, db: Session = Depends(get_db)):
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobOut)
-async def cancel_job(job_id: PathId, request: Request, actor: Agent = Depends(current_admin)):
-    desk = request.app.state.desk
+async def cancel_job(job_id: PathId, actor: Agent = Depends(current_admin), desk: Desk = Depends(get_desk)):
     await runner.cancel(desk, job_id=job_id, actor=actor)
     with desk.session() as db:
         return job_out(db, service.get_job(db, job_id))
@@ -81,15 +80,17 @@ def model(version_id: PathId, db: Session = Depends(get_db)):
 
 
 @router.post("/models/{version_id}/activate")
-async def activate(version_id: PathId, body: ActivateIn, request: Request, actor: Agent = Depends(current_admin)):
+async def activate(version_id: PathId, body: ActivateIn, actor: Agent = Depends(current_admin),
+                   desk: Desk = Depends(get_desk)):
     """Loads the version into every Rasa process (no message lost) and makes it the live model."""
-    return await swap.activate(request.app.state.desk, version_id=version_id, actor=actor,
+    return await swap.activate(desk, version_id=version_id, actor=actor,
                                confirm=body.confirm, action="activate")
 
 
 @router.post("/models/{version_id}/rollback")
-async def rollback(version_id: PathId, body: ActivateIn, request: Request, actor: Agent = Depends(current_admin)):
+async def rollback(version_id: PathId, body: ActivateIn, actor: Agent = Depends(current_admin),
+                   desk: Desk = Depends(get_desk)):
     """Re-activates an earlier version, the same way."""
-    return await swap.activate(request.app.state.desk, version_id=version_id, actor=actor,
+    return await swap.activate(desk, version_id=version_id, actor=actor,
                                confirm=body.confirm, action="rollback")
 

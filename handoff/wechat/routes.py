@@ -72,7 +72,7 @@ async def receive(request: Request, app_id: str):
     account = _account(request, app_id)
     if account is None:
         return _refuse("未知的公众号", "unknown_account", 404)
-    desk = request.app.state.desk
+    desk = get_desk(request)
     body = await _body(request, desk.settings.wechat_max_body_bytes)
     if body is None:
         return _refuse("消息过大", "too_large", 413)
