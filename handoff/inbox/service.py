@@ -24,6 +24,7 @@ from datetime import datetime
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handoff.agents.models import Agent
@@ -88,7 +89,21 @@ def _keep(db: Session, message: Message, reason: str, found: dict[int, InboxItem
 
 
 def collect(db: Session) -> int:
-    """Reads what was stored since the last run; returns how many messages it kept."""
+    """Reads what was stored since the last run; returns how many messages it kept.
+
+    Two collects at once (the inbox page and the maintenance loop, or two desk
+    processes) read the same new messages: the one that writes second finds the
+    first one's rows (the scan row, an item's message) and gives up, rolled back
+    whole; what it read is the other's, or stays for the next run.
+    """
+    try:
+        return _collect(db)
+    except IntegrityError:
+        db.rollback()
+        return 0
+
+
+def _collect(db: Session) -> int:
     scan = _scan(db)
     found: dict[int, InboxItem] = {}
     messages = list(db.scalars(select(Message).where(Message.id > scan.last_message_id, Message.role == Role.customer)

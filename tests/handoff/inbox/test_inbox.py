@@ -142,3 +142,39 @@ def test_an_agent_flags_a_message_with_the_right_intent(client, db):
     assert group["suggested_intent"] == "request_return" and group["suggested_label"] == "申请退货"
     assert group["reasons"] == [{"reason": "flagged", "label": "客服标记理解错", "count": 1}]
     assert group["examples"][0]["understood_as"] == "商品咨询"
+
+
+def test_collects_at_the_same_time_keep_each_message_once(client, db):
+    """The inbox page and the maintenance loop (or two desk processes) may collect at the same moment."""
+    import threading
+
+    from sqlalchemy import func, select
+
+    from handoff.inbox import service
+    from handoff.inbox.models import InboxItem
+
+    sessions = client.app.state.session_factory
+    for round_ in range(3):
+        conversation(db, f"c_race{round_}", [(f"{TRADE_IN[i % 3]} 第{round_}轮{i}", nlu("nlu_fallback", 1.0))
+                                              for i in range(6)])
+        start, errors = threading.Barrier(4), []
+
+        def collect():
+            with sessions() as own:
+                start.wait()
+                try:
+                    service.collect(own)
+                except Exception as exc:  # noqa: BLE001 - the test reports any failure
+                    errors.append(exc)
+
+        threads = [threading.Thread(target=collect) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        with sessions() as own:  # whatever a loser left is picked up by the next run
+            service.collect(own)
+        kept = db.scalar(select(func.count()).select_from(InboxItem)
+                         .where(InboxItem.conversation_id == f"c_race{round_}"))
+        assert kept == 6
