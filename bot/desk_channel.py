@@ -15,28 +15,21 @@ Rasa's lock store (``on_new_message``), like the REST channel's.
 """
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.service_auth import authorised
+from bot.service_auth import ServiceChannel
 
 logger = logging.getLogger(__name__)
 
 
-class DeskChannel(InputChannel):
+class DeskChannel(ServiceChannel):
     @classmethod
     def name(cls) -> Text:
         return "desk"
-
-    @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "DeskChannel":
-        return cls((credentials or {}).get("token_env", "DESK_SERVICE_TOKEN"))
-
-    def __init__(self, token_env: str = "DESK_SERVICE_TOKEN") -> None:
-        self.token_env = token_env
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = Blueprint("desk_webhook", __name__)
@@ -47,7 +40,7 @@ class DeskChannel(InputChannel):
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> response.HTTPResponse:
-            if not authorised(request, self.token_env):
+            if not self.authorised(request):
                 return response.json({"detail": "令牌无效"}, status=401)
             body = request.json if isinstance(request.json, dict) else {}
             sender, text = body.get("sender"), body.get("message")

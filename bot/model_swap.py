@@ -19,14 +19,14 @@ import functools
 import logging
 import time
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Optional, Text
 
 from rasa.core.agent import Agent
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.service_auth import authorised
+from bot.service_auth import ServiceChannel
 
 logger = logging.getLogger(__name__)
 
@@ -44,17 +44,13 @@ def load_like(old: Agent, model_file: str) -> Agent:
                       remote_storage=old.remote_storage, http_interpreter=old.http_interpreter)
 
 
-class ModelSwapChannel(InputChannel):
+class ModelSwapChannel(ServiceChannel):
     @classmethod
     def name(cls) -> Text:
         return "model"
 
-    @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ModelSwapChannel":
-        return cls((credentials or {}).get("token_env", "DESK_SERVICE_TOKEN"))
-
     def __init__(self, token_env: str = "DESK_SERVICE_TOKEN") -> None:
-        self.token_env = token_env
+        super().__init__(token_env)
         self._lock: Optional[asyncio.Lock] = None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -66,7 +62,7 @@ class ModelSwapChannel(InputChannel):
 
         @hook.route("/swap", methods=["POST"])
         async def swap(request: Request) -> response.HTTPResponse:
-            if not authorised(request, self.token_env):
+            if not self.authorised(request):
                 return response.json({"detail": "令牌无效"}, status=401)
             model_file = (request.json or {}).get("model_file") if isinstance(request.json, dict) else None
             if not model_file or not Path(model_file).is_file():
