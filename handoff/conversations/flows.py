@@ -137,12 +137,11 @@ def _add_replies(db: Session, conv, replies: list[dict] | None) -> list[Message]
     return added
 
 
-def _store_replies(desk: Desk, db: Session, conv_id: str, replies: list[dict] | None) -> list[MessageOut]:
-    conv = conversations.get_conversation(db, conv_id=conv_id)
+def _store_replies(db: Session, live: Pipeline, conv: Conversation, replies: list[dict] | None) -> list[MessageOut]:
     added = _add_replies(db, conv, replies)
     db.commit()
     for message in added:
-        events.message_added(desk.redis, conv, message, {})
+        events.message_added(live, conv, message, {})
     return [conversations.message_out(m) for m in added]
 
 
@@ -202,8 +201,9 @@ def _agent_owned(desk: Desk, conv_id: str, message_id: int, nlu: dict | None) ->
 
 def bot_says(desk: Desk, *, conv_id: str, text: str, buttons: list[dict] | None = None) -> list[MessageOut]:
     """A bot message the desk writes itself (a channel's welcome), stored and published like Rasa's."""
-    with desk.session() as db:
-        return _store_replies(desk, db, conv_id, [{"text": text, "buttons": buttons or []}])
+    with desk.session() as db, realtime.batch(desk.redis) as live:
+        conv = conversations.get_conversation(db, conv_id=conv_id)
+        return _store_replies(db, live, conv, [{"text": text, "buttons": buttons or []}])
 
 
 async def handle_unreadable(desk: Desk, *, conv_id: str, text: str, client_id: str | None,
@@ -218,7 +218,8 @@ async def handle_unreadable(desk: Desk, *, conv_id: str, text: str, client_id: s
             if not created or state == State.with_agent:
                 return []
             survey.moved_on(db, survey.latest(db, conv_id))
-            return _store_replies(desk, db, conv_id, [{"text": prompt, "buttons": [HUMAN_BUTTON]}])
+            # In the same batch: the customer's message is published before the prompt.
+            return _store_replies(db, live, conv, [{"text": prompt, "buttons": [HUMAN_BUTTON]}])
 
     async with _lock(conv_id):
         return await run_in_threadpool(work)
