@@ -93,7 +93,7 @@ async def console_socket(ws: WebSocket):
         return
     await ws.accept()
     watched: set[str] = set()
-    inbox = desk.hub.listen("console", "queue")
+    inbox = await desk.hub.listen("console", "queue")
     reader = asyncio.create_task(_read(ws, desk, watched))
     heartbeat = asyncio.create_task(_heartbeat(desk, agent_id, token, inbox))
 

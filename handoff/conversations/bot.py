@@ -1,15 +1,19 @@
 """The desk's client of the Rasa server(s).
 
+It speaks aiohttp: a bot turn is one HTTP call, and aiohttp's client costs
+the desk about a third of the CPU that httpx's does per call (bench/turns.py).
+
 A conversation always goes to the same Rasa process (chosen by a stable hash
 of its sender id): Rasa's lock store is not safe across processes, so two
 processes answering one conversation lose messages (see DESIGN.md).
 """
 
+import asyncio
 import logging
 import zlib
 from urllib.parse import quote
 
-import httpx
+import aiohttp
 
 logger = logging.getLogger(__name__)
 
@@ -33,48 +37,56 @@ class BotClient:
         self._auth = {"token": token} if token else {}
         # The desk's channel on Rasa (bot/desk_channel.py) takes the service token.
         self._service = {"Authorization": f"Bearer {service_token}"}
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)))
+        self._http: aiohttp.ClientSession | None = None  # made in the event loop that uses it
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(
+                total=self.timeout, connect=min(self.timeout, 2.0)))
+        return self._http
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.close()
 
     def url_for(self, sender_id: str) -> str:
         return pick(self.urls, sender_id)
 
-    async def _call(self, method: str, url: str, **kwargs) -> httpx.Response:
+    async def _call(self, method: str, url: str, *, timeout: float | None = None, **kwargs) -> dict:
+        """The JSON answer; BotUnavailable on an error status, a timeout or a broken connection."""
+        if timeout is not None:
+            kwargs["timeout"] = aiohttp.ClientTimeout(total=timeout, connect=5.0)
         try:
-            response = await self._http.request(method, url, **kwargs)
-            response.raise_for_status()
-        except httpx.HTTPStatusError as exc:  # (the message would show the URL, token included)
-            raise BotUnavailable(f"HTTP {exc.response.status_code} from {method} {exc.request.url.path}") from exc
-        except httpx.HTTPError as exc:
+            async with self._session().request(method, url, **kwargs) as response:
+                if response.status >= 400:  # (the message would show the URL, token included)
+                    detail = ""
+                    if "json" in response.headers.get("content-type", ""):
+                        detail = (await response.json()).get("detail") or ""
+                    raise BotUnavailable(detail or f"HTTP {response.status} from {method} {response.url.path}")
+                return await response.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise BotUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        return response
 
     async def send(self, sender_id: str, text: str, metadata: dict) -> tuple[list[dict], dict]:
         """One turn, one call (bot/desk_channel.py): the bot's replies and what NLU understood."""
-        response = await self._call(
+        answer = await self._call(
             "POST", f"{self.url_for(sender_id)}/webhooks/desk/webhook",
             json={"sender": sender_id, "message": text, "metadata": metadata},
             headers=self._service,
         )
-        answer = response.json()
         return answer["replies"], answer["nlu"]
 
     async def parse(self, sender_id: str, text: str) -> dict:
         """NLU only: the conversation's dialogue is not touched."""
-        response = await self._call(
-            "POST", f"{self.url_for(sender_id)}/model/parse", json={"text": text}, params=self._auth
-        )
-        return response.json()
+        return await self._call("POST", f"{self.url_for(sender_id)}/model/parse", json={"text": text},
+                                params=self._auth)
 
     async def tracker(self, sender_id: str) -> dict:
         """Slots and latest message, without the event history."""
-        response = await self._call(
+        return await self._call(
             "GET", f"{self.url_for(sender_id)}/conversations/{quote(sender_id, safe='')}/tracker",
             params={"include_events": "NONE", **self._auth},
         )
-        return response.json()
 
     async def append_event(self, sender_id: str, event: dict) -> None:
         await self._call(
@@ -85,24 +97,15 @@ class BotClient:
 
     async def loaded_model(self, url: str) -> str | None:
         """The model file one Rasa process is answering with (bot/model_swap.py)."""
-        response = await self._call("GET", f"{url}/webhooks/model/")
-        return response.json().get("model_file")
+        return (await self._call("GET", f"{url}/webhooks/model/")).get("model_file")
 
     async def load_model(self, url: str, model_file: str, token: str) -> dict:
         """Loads a model into one Rasa process while it keeps answering (bot/model_swap.py).
 
         Loading takes seconds (longer than a bot turn may): its own timeout.
         """
-        try:
-            response = await self._http.post(
-                f"{url}/webhooks/model/swap", json={"model_file": model_file},
-                headers={"Authorization": f"Bearer {token}"}, timeout=httpx.Timeout(300.0, connect=5.0))
-        except httpx.HTTPError as exc:
-            raise BotUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        if response.status_code != 200:
-            detail = response.json().get("detail") if "json" in response.headers.get("content-type", "") else ""
-            raise BotUnavailable(detail or f"HTTP {response.status_code}")
-        return response.json()
+        return await self._call("POST", f"{url}/webhooks/model/swap", json={"model_file": model_file},
+                                headers={"Authorization": f"Bearer {token}"}, timeout=300.0)
 
     async def pause(self, sender_id: str) -> None:
         """The bot stops answering this conversation (an agent holds it). A failure is

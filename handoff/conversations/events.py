@@ -3,6 +3,7 @@
 from redis import Redis
 
 from handoff.conversations.models import Conversation, Message, Note
+from handoff.conversations.schemas import ConsoleMessageOut, MessageOut
 from handoff.conversations.service import console_message_out
 from handoff.core.realtime import publish
 
@@ -25,9 +26,9 @@ def delivery_changed(redis: Redis, conv: Conversation, message: Message, names: 
                                "agent_id": conv.agent_id, "message": body})
 
 
-def message_understood(redis: Redis, conv: Conversation, message: Message, names: dict[int, str]) -> None:
+def message_understood(redis: Redis, conv: Conversation, message: MessageOut, nlu: dict) -> None:
     """The bot's reading of a customer message arrived after the message itself."""
-    body = console_message_out(message, names).model_dump(mode="json")
+    body = ConsoleMessageOut(**message.model_dump(), nlu=nlu).model_dump(mode="json")
     publish(redis, "console", {"type": "message", "conversation_id": conv.id,
                                "agent_id": conv.agent_id, "message": body})
 

@@ -4,7 +4,8 @@ or seen by the agent who holds the conversation, or taken as a survey answer.
 ``handle_customer_message`` is the turn (web chat REST and WebSocket, and
 WeChat, all call it). Two units of work in SQL around one call to Rasa:
 
-1. ``_before_bot``: the message stored (once per ``client_id``), a survey
+1. ``_before_bot``: a web chat sender checked (the conversation's token, the
+   rate limits), the message stored (once per ``client_id``), a survey
    answer recognised and answered (the bot never sees it), the customer's
    metadata signed for the bot;
 2. one call to Rasa (``conversations/bot.py`` → ``bot/desk_channel.py``): the
@@ -23,12 +24,14 @@ nothing is lost.
 import asyncio
 import logging
 import weakref
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from redis.client import Pipeline
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from handoff.conversations import escalation, events
+from handoff.conversations import escalation, events, limits
 from handoff.conversations import service as conversations
 from handoff.conversations.bot import BotUnavailable, nlu_summary
 from handoff.conversations.models import Conversation, Message, Role, State
@@ -90,6 +93,26 @@ def open_conversation(desk: Desk, *, channel: str, customer_id: str | None) -> C
 # --- one unit of work per phase of a turn: each helper below takes the phase's session ---
 
 
+class WebClient(NamedTuple):
+    """A web chat customer (REST or WebSocket): the message needs the conversation's own token
+    and counts against the per-conversation and per-address limits (403 / 429 otherwise)."""
+
+    ip: str
+    token: str | None
+
+
+@dataclass
+class Turn:
+    """What the first phase of a turn hands to the rest."""
+
+    message: MessageOut  # the customer's, as stored
+    created: bool  # False: a resend of something already handled
+    state: State
+    sender_id: str  # the conversation's sender id on Rasa
+    metadata: dict  # signed for the bot
+    survey_replies: list[MessageOut] | None = None  # it answered the satisfaction survey
+
+
 def _store_customer_message(desk: Desk, db: Session, live: Pipeline, conv: Conversation, text: str,
                             client_id: str | None, survey_answer: bool = False):
     now = utcnow()
@@ -107,37 +130,31 @@ def _store_customer_message(desk: Desk, db: Session, live: Pipeline, conv: Conve
     metadata = signing.sign_metadata(desk.settings.service_token, conv.rasa_sender_id, {
         "customer_id": conv.customer_id, "channel": conv.channel, "tier": tier,
         "conversation_id": conv.id, "customer_text": text})
-    return (conversations.message_out(message), created, conv.state, conv.rasa_sender_id,
-            metadata, message.id)
+    return message, created, metadata
 
 
-def _survey_answer(desk: Desk, db: Session, live: Pipeline, conv: Conversation, survey_id: int,
-                   message_id: int, text: str, payload: str | None) -> list[MessageOut]:
-    said = survey.answer(desk, db, conv=conv, survey_id=survey_id, message=db.get(Message, message_id), text=text,
-                         payload=payload, now=utcnow())
-    for message in said:
-        events.message_added(live, conv, message, {})
-    return [conversations.message_out(m) for m in said]
-
-
-def _add_replies(db: Session, conv, replies: list[dict] | None) -> list[Message]:
-    """The bot's replies (or, when it did not answer, the apology with 转人工) added to the conversation."""
-    now = utcnow()
+def _bot_messages(replies: list[dict] | None) -> list[tuple[str, list[dict]]]:
+    """What the bot said, as (text, buttons); when it did not answer, the apology with 转人工."""
     if replies is None:
-        return [conversations.add_message(db, conv=conv, role=Role.system, text=BOT_DOWN, now=now,
-                                          buttons=[HUMAN_BUTTON])]
-    added = []
+        return [(BOT_DOWN, [HUMAN_BUTTON])]
+    said = []
     for reply in replies:
         text = reply.get("text") or reply.get("image") or ""
         buttons = [{"title": str(b.get("title", ""))[:64], "payload": str(b.get("payload", ""))[:500]}
                    for b in reply.get("buttons") or []]
         if text or buttons:
-            added.append(conversations.add_message(db, conv=conv, role=Role.bot, text=text, now=now,
-                                                   buttons=buttons))
-    return added
+            said.append((text, buttons))
+    return said
+
+
+def _add_replies(db: Session, conv: Conversation, replies: list[dict] | None) -> list[Message]:
+    """The bot's replies (or, when it did not answer, the apology) added to the conversation."""
+    return conversations.add_bot_messages(db, conv=conv, said=_bot_messages(replies), now=utcnow(),
+                                          role=Role.bot if replies is not None else Role.system)
 
 
 def _store_replies(db: Session, live: Pipeline, conv: Conversation, replies: list[dict] | None) -> list[MessageOut]:
+    """The bot's replies stored (committed) and published."""
     added = _add_replies(db, conv, replies)
     db.commit()
     for message in added:
@@ -145,58 +162,65 @@ def _store_replies(db: Session, live: Pipeline, conv: Conversation, replies: lis
     return [conversations.message_out(m) for m in added]
 
 
-def _before_bot(desk: Desk, conv_id: str, text: str, payload: str | None, client_id: str | None):
-    """Phase 1: the message stored (a survey answer answered); what the bot needs."""
+def _before_bot(desk: Desk, conv_id: str, text: str, payload: str | None, client_id: str | None,
+                web: WebClient | None) -> Turn:
+    """Phase 1: the sender checked, the message stored (a survey answer answered); what the bot needs."""
     with desk.session() as db, realtime.batch(desk.redis) as live:
-        conv = conversations.get_conversation(db, conv_id=conv_id)
+        if web is not None:
+            conv = conversations.authorize(db, conv_id=conv_id, token=web.token)
+            limits.message(desk, conv_id=conv_id, ip=web.ip)
+        else:
+            conv = conversations.get_conversation(db, conv_id=conv_id)
         latest_survey = survey.latest(db, conv_id)
         survey_id = survey.match(conv, latest_survey, text, payload)
-        message, created, state, sender, metadata, message_id = _store_customer_message(
-            desk, db, live, conv, text, client_id, survey_id is not None)
-        answered = None
+        message, created, metadata = _store_customer_message(desk, db, live, conv, text, client_id,
+                                                             survey_id is not None)
+        turn = Turn(conversations.message_out(message), created, conv.state, conv.rasa_sender_id, metadata)
         if created and survey_id is not None:  # an answer to the satisfaction survey: the bot never sees it
-            answered = _survey_answer(desk, db, live, conv, survey_id, message_id, text, payload)
+            said = survey.answer(desk, db, conv=conv, survey_id=survey_id, message=message, text=text,
+                                 payload=payload, now=utcnow())
+            for reply in said:
+                events.message_added(live, conv, reply, {})
+            turn.survey_replies = [conversations.message_out(m) for m in said]
         elif created:
             survey.moved_on(db, latest_survey)
-        return message, created, state, sender, metadata, message_id, answered
+        return turn
 
 
-def _after_bot(desk: Desk, conv_id: str, message_id: int, nlu: dict | None, replies: list[dict] | None,
+def _after_bot(desk: Desk, turn: Turn, conv_id: str, nlu: dict | None, replies: list[dict] | None,
                bot_text: str) -> tuple[list[MessageOut], State]:
     """Phase 2: what the bot understood and said, stored and published; an angry customer escalated."""
     with desk.session() as db:
         conv = conversations.get_conversation(db, conv_id=conv_id)
-        message = db.get(Message, message_id)
         if nlu is not None:
-            message.nlu = nlu
+            conversations.set_understood(db, message_id=turn.message.id, nlu=nlu)
         bot_down_handoff = replies is None and bot_text == HUMAN_BUTTON["payload"]
         added = [] if bot_down_handoff else _add_replies(db, conv, replies)
         db.commit()
         with realtime.batch(desk.redis) as live:
             if nlu is not None:
-                events.message_understood(live, conv, message, {})
+                events.message_understood(live, conv, turn.message, nlu)
             for reply in added:
                 events.message_added(live, conv, reply, {})
+        out = [conversations.message_out(m) for m in added]
         if bot_down_handoff:
             return handoffs.when_bot_is_down(desk, db, conv_id=conv_id), State.queued
-        out = [conversations.message_out(m) for m in added]
         # Only a negative message can escalate (conversations/escalation.py).
         angry = handoffs.from_escalation(desk, db, conv_id=conv_id) if escalation.is_negative(nlu) else []
         return (out + angry, State.queued) if angry else (out, conv.state)
 
 
-def _agent_owned(desk: Desk, conv_id: str, message_id: int, nlu: dict | None) -> None:
+def _agent_owned(desk: Desk, turn: Turn, conv_id: str, nlu: dict | None) -> None:
     """With an agent: the NLU stored; no new handoff, but a negative message is flagged to the console."""
     if nlu is None:
         return
-    with desk.session() as db:
+    with desk.session() as db, realtime.batch(desk.redis) as live:
         conv = conversations.get_conversation(db, conv_id=conv_id)
-        message = db.get(Message, message_id)
-        message.nlu = nlu
+        conversations.set_understood(db, message_id=turn.message.id, nlu=nlu)
         db.commit()
-        events.message_understood(desk.redis, conv, message, {})
+        events.message_understood(live, conv, turn.message, nlu)
         if escalation.is_negative(nlu):
-            events.negative_message(desk.redis, conv, message_id, nlu["sentiment"])
+            events.negative_message(live, conv, turn.message.id, nlu["sentiment"])
 
 
 def bot_says(desk: Desk, *, conv_id: str, text: str, buttons: list[dict] | None = None) -> list[MessageOut]:
@@ -214,8 +238,8 @@ async def handle_unreadable(desk: Desk, *, conv_id: str, text: str, client_id: s
     def work() -> list[MessageOut]:
         with desk.session() as db, realtime.batch(desk.redis) as live:
             conv = conversations.get_conversation(db, conv_id=conv_id)
-            _message, created, state, *_ = _store_customer_message(desk, db, live, conv, text, client_id)
-            if not created or state == State.with_agent:
+            _message, created, _metadata = _store_customer_message(desk, db, live, conv, text, client_id)
+            if not created or conv.state == State.with_agent:
                 return []
             survey.moved_on(db, survey.latest(db, conv_id))
             # In the same batch: the customer's message is published before the prompt.
@@ -226,34 +250,35 @@ async def handle_unreadable(desk: Desk, *, conv_id: str, text: str, client_id: s
 
 
 async def handle_customer_message(desk: Desk, *, conv_id: str, text: str, payload: str | None,
-                                  client_id: str | None) -> tuple[MessageOut, list[MessageOut]]:
-    """One customer message: stored, then answered by the bot (or seen by the agent); see the module."""
+                                  client_id: str | None, web: WebClient | None = None,
+                                  ) -> tuple[MessageOut, list[MessageOut]]:
+    """One customer message: stored, then answered by the bot (or seen by the agent); see the module.
+    ``web``: a web chat customer, checked in the first unit of work (WeChat's are checked by its signature)."""
     text = text.strip()
     async with _lock(conv_id):
-        message, created, state, sender, metadata, message_id, answered = await run_in_threadpool(
-            _before_bot, desk, conv_id, text, payload, client_id)
-        if not created:  # a resend of something already handled
-            return message, []
-        if answered is not None:
-            return message, answered
-        if state == State.with_agent:
+        turn = await run_in_threadpool(_before_bot, desk, conv_id, text, payload, client_id, web)
+        if not turn.created:  # a resend of something already handled
+            return turn.message, []
+        if turn.survey_replies is not None:
+            return turn.message, turn.survey_replies
+        if turn.state == State.with_agent:
             try:
-                nlu = nlu_summary(await desk.bot.parse(sender, text))
+                nlu = nlu_summary(await desk.bot.parse(turn.sender_id, text))
             except BotUnavailable:
                 nlu = None
-            await run_in_threadpool(_agent_owned, desk, conv_id, message_id, nlu)
-            return message, []
+            await run_in_threadpool(_agent_owned, desk, turn, conv_id, nlu)
+            return turn.message, []
         bot_text = payload if payload and payload.startswith("/") else text
         try:
-            replies, parse = await desk.bot.send(sender, bot_text, metadata)
+            replies, parse = await desk.bot.send(turn.sender_id, bot_text, turn.metadata)
             nlu = nlu_summary(parse)
         except BotUnavailable as exc:
             logger.warning("bot did not answer %s: %s", conv_id, exc)
             replies, nlu = None, None
-        out, state = await run_in_threadpool(_after_bot, desk, conv_id, message_id, nlu, replies, bot_text)
+        out, state = await run_in_threadpool(_after_bot, desk, turn, conv_id, nlu, replies, bot_text)
         if state == State.queued:
             # Handed off during this turn: assign it now that Rasa has released
             # the conversation (pausing the bot inside the turn would deadlock
             # on Rasa's conversation lock).
             await dispatch.assign(desk)
-        return message, out
+        return turn.message, out

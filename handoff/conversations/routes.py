@@ -57,20 +57,13 @@ def list_messages(conv_id: str, after: int = 0, x_chat_token: str | None = Heade
     return [conversations.message_out(m, names) for m in messages]
 
 
-def _may_send(desk: Desk, conv_id: str, token: str | None, ip: str) -> None:
-    """The conversation's own token, and within the message limits (403 / 429 otherwise)."""
-    with desk.session() as db:
-        conversations.authorize(db, conv_id=conv_id, token=token)
-    limits.message(desk, conv_id=conv_id, ip=ip)
-
-
 @router.post("/conversations/{conv_id}/messages", response_model=SentMessage, status_code=201)
 async def send_message(conv_id: str, body: CustomerMessageIn, request: Request,
                        x_chat_token: str | None = Header(default=None), desk: Desk = Depends(get_desk)):
     """Store the customer's message and wait for the answers (bot replies or a notice)."""
-    await run_in_threadpool(_may_send, desk, conv_id, x_chat_token, client_ip(request))
     message, replies = await flows.handle_customer_message(
-        desk, conv_id=conv_id, text=body.text, payload=body.payload, client_id=body.client_id)
+        desk, conv_id=conv_id, text=body.text, payload=body.payload, client_id=body.client_id,
+        web=flows.WebClient(ip=client_ip(request), token=x_chat_token))
     return SentMessage(message=message, replies=replies)
 
 

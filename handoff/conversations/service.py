@@ -76,17 +76,22 @@ def by_sender(db: Session, *, rasa_sender_id: str) -> Conversation | None:
     return db.scalar(select(Conversation).where(Conversation.rasa_sender_id == rasa_sender_id))
 
 
+def _take_seqs(db: Session, conv: Conversation, count: int, now: datetime) -> int:
+    """Reserve the conversation's next ``count`` sequence numbers; the first of them."""
+    last = db.execute(
+        update(Conversation).where(Conversation.id == conv.id)
+        .values(last_seq=Conversation.last_seq + count, last_activity_at=now)
+        .returning(Conversation.last_seq)
+    ).scalar_one()
+    conv.last_seq = last
+    return last - count + 1
+
+
 def add_message(db: Session, *, conv: Conversation, role: Role, text: str, now: datetime,
                 buttons: list[dict] | None = None, agent_id: int | None = None,
                 client_id: str | None = None, nlu: dict | None = None) -> Message:
     """Append a message with the conversation's next sequence number (not committed)."""
-    seq = db.execute(
-        update(Conversation).where(Conversation.id == conv.id)
-        .values(last_seq=Conversation.last_seq + 1, last_activity_at=now)
-        .returning(Conversation.last_seq)
-    ).scalar_one()
-    conv.last_seq = seq
-    message = Message(conversation_id=conv.id, seq=seq, role=role, text=text,
+    message = Message(conversation_id=conv.id, seq=_take_seqs(db, conv, 1, now), role=role, text=text,
                       buttons=buttons or [], agent_id=agent_id, client_id=client_id,
                       nlu=nlu, created_at=now)
     db.add(message)
@@ -94,25 +99,41 @@ def add_message(db: Session, *, conv: Conversation, role: Role, text: str, now: 
     return message
 
 
+def add_bot_messages(db: Session, *, conv: Conversation, said: list[tuple[str, list[dict]]],
+                     now: datetime, role: Role = Role.bot) -> list[Message]:
+    """The bot's replies of one turn, ``(text, buttons)`` each: two statements however many (not committed)."""
+    if not said:
+        return []
+    first = _take_seqs(db, conv, len(said), now)
+    messages = [Message(conversation_id=conv.id, seq=first + i, role=role, text=text, buttons=buttons or [],
+                        created_at=now) for i, (text, buttons) in enumerate(said)]
+    db.add_all(messages)
+    db.flush()
+    return messages
+
+
 def add_customer_message(db: Session, *, conv: Conversation, text: str, client_id: str | None,
                          now: datetime) -> tuple[Message, bool]:
-    """Store the customer's message once per client_id: (message, newly stored)."""
-    if client_id:
-        existing = db.scalar(select(Message).where(
-            Message.conversation_id == conv.id, Message.client_id == client_id))
-        if existing is not None:
-            return existing, False
+    """Store the customer's message once per client_id: (message, newly stored).
+
+    A resend is rare: it is found by the unique (conversation, client_id) when the
+    insert fails, not looked up before every message."""
     try:
         message = add_message(db, conv=conv, role=Role.customer, text=text, now=now, client_id=client_id)
         db.commit()
-    except IntegrityError:  # the same client_id raced in through another socket
+    except IntegrityError:  # sent before (a resend), or the same client_id raced in through another socket
         db.rollback()
         existing = db.scalar(select(Message).where(
-            Message.conversation_id == conv.id, Message.client_id == client_id))
+            Message.conversation_id == conv.id, Message.client_id == client_id)) if client_id else None
         if existing is None:
             raise
         return existing, False
     return message, True
+
+
+def set_understood(db: Session, *, message_id: int, nlu: dict) -> None:
+    """What the bot understood of a customer message (not committed)."""
+    db.execute(update(Message).where(Message.id == message_id).values(nlu=nlu))
 
 
 def messages_after(db: Session, *, conv_id: str, after: int, limit: int = 500) -> list[Message]:

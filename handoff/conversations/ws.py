@@ -13,7 +13,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from handoff.conversations import events, flows, limits
+from handoff.conversations import events, flows
 from handoff.conversations import service as conversations
 from handoff.conversations.schemas import CustomerMessageIn
 from handoff.core.context import Desk
@@ -60,8 +60,8 @@ async def chat_socket(ws: WebSocket, conv_id: str, token: str = "", after: int =
         await ws.close(code=CLOSE_NOT_FOUND if exc.status_code == 404 else CLOSE_FORBIDDEN)
         return
     await ws.accept()
-    inbox = desk.hub.listen(f"conv:{conv_id}", "queue")
-    reader = asyncio.create_task(_read(ws, desk, conv_id))
+    inbox = await desk.hub.listen(f"conv:{conv_id}", "queue")
+    reader = asyncio.create_task(_read(ws, desk, conv_id, flows.WebClient(ip=client_ip(ws), token=token)))
     status: dict = {}
 
     async def forward(_channel: str, event: dict) -> None:
@@ -88,7 +88,7 @@ async def chat_socket(ws: WebSocket, conv_id: str, token: str = "", after: int =
         reader.cancel()
 
 
-async def _read(ws: WebSocket, desk: Desk, conv_id: str) -> None:
+async def _read(ws: WebSocket, desk: Desk, conv_id: str, client: flows.WebClient) -> None:
     """Client -> server frames. Ends when the client goes away."""
     async for frame in frames(ws, bad_frame_detail="消息格式不正确"):
         kind = frame.get("type")
@@ -101,21 +101,19 @@ async def _read(ws: WebSocket, desk: Desk, conv_id: str) -> None:
                 detail = "；".join(describe_validation_error(e) for e in exc.errors())
                 await ws.send_json({"type": "error", "detail": detail, "client_id": frame.get("client_id")})
                 continue
-            try:
-                await run_in_threadpool(limits.message, desk, conv_id=conv_id, ip=client_ip(ws))
-            except DeskError as exc:
-                await ws.send_json({"type": "error", "detail": exc.message, "client_id": body.client_id})
-                continue
             # One frame at a time per connection: the next is read when this one is answered.
-            await _handle(ws, desk, conv_id, body)
+            await _handle(ws, desk, conv_id, body, client)
         else:
             await ws.send_json({"type": "error", "detail": "未知的消息类型"})
 
 
-async def _handle(ws: WebSocket, desk: Desk, conv_id: str, body: CustomerMessageIn) -> None:
+async def _handle(ws: WebSocket, desk: Desk, conv_id: str, body: CustomerMessageIn,
+                  client: flows.WebClient) -> None:
     try:
         await flows.handle_customer_message(desk, conv_id=conv_id, text=body.text, payload=body.payload,
-                                            client_id=body.client_id)
+                                            client_id=body.client_id, web=client)
+    except DeskError as exc:  # too fast (429): said to the customer, nothing stored
+        await ws.send_json({"type": "error", "detail": exc.message, "client_id": body.client_id})
     except Exception:  # the customer must hear about it; the message itself is stored first
         logger.exception("handling a message of %s failed", conv_id)
         with contextlib.suppress(Exception):

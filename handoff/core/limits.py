@@ -1,10 +1,11 @@
 """Rate limits counted in Redis, so every desk process sees the same counts.
 
-A fixed window per key: simple, cheap (one INCR and one EXPIRE) and good
+A fixed window per key: simple, cheap (the limits of one request in one round trip) and good
 enough against scripts; the window restarts with the first hit after it ends.
 """
 
 import math
+from dataclasses import dataclass
 
 from redis import Redis
 from starlette.requests import HTTPConnection
@@ -28,23 +29,32 @@ def client_ip(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else "unknown"
 
 
-def hit(redis: Redis, key: str, *, limit: int, window_seconds: int) -> int | None:
-    """Count one hit; the seconds to wait when the limit is exceeded, else None."""
-    full = PREFIX + key
-    with redis.pipeline() as pipe:
-        pipe.incr(full)
-        pipe.ttl(full)
-        count, ttl = pipe.execute()
-    if ttl < 0:
-        redis.expire(full, window_seconds)
-        ttl = window_seconds
-    return max(1, ttl) if count > limit else None
+@dataclass(frozen=True)
+class Limit:
+    """At most ``limit`` hits on ``key`` per window of ``window_seconds``."""
+
+    key: str
+    limit: int
+    window_seconds: int
 
 
-def check(redis: Redis, key: str, *, limit: int, window_seconds: int, message: str,
-          code: str = "too_many_requests") -> None:
-    """Count one hit; raise TooManyRequests (429, Retry-After) when over the limit."""
-    wait = hit(redis, key, limit=limit, window_seconds=window_seconds)
+def hit(redis: Redis, *limits_: Limit) -> int | None:
+    """Count one hit on each limit, all in one round trip; the seconds to wait when
+    one of them is exceeded (the longest), else None."""
+    with redis.pipeline(transaction=True) as pipe:
+        for limit in limits_:
+            full = PREFIX + limit.key
+            pipe.set(full, 0, ex=limit.window_seconds, nx=True)  # a new window starts with its expiry
+            pipe.incr(full)
+            pipe.ttl(full)
+        results = pipe.execute()
+    waits = [max(1, results[3 * i + 2]) for i, limit in enumerate(limits_) if results[3 * i + 1] > limit.limit]
+    return max(waits) if waits else None
+
+
+def check(redis: Redis, *limits_: Limit, message: str, code: str = "too_many_requests") -> None:
+    """Count one hit on each limit; raise TooManyRequests (429, Retry-After) when one is exceeded."""
+    wait = hit(redis, *limits_)
     if wait is not None:
         raise TooManyRequests(message.format(wait=wait_words(wait)), wait, code)
 

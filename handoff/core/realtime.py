@@ -1,9 +1,9 @@
 """Live events: Redis pub/sub fanned out to this process's WebSockets.
 
 Service code publishes with :func:`publish` (synchronous, any process). Every
-desk process runs one :class:`Hub`, a single pattern subscription on Redis
-that hands each event to the local WebSocket handlers that listen to its
-channel. So a customer connected to one desk process sees the reply of an
+desk process runs one :class:`Hub`, a single subscription connection to Redis
+(to the channels its own WebSocket handlers listen to) that hands each event
+to those handlers. So a customer connected to one desk process sees the reply of an
 agent connected to another.
 
 Channels:
@@ -44,31 +44,56 @@ def batch(redis: Redis) -> Iterator[Pipeline]:
 
 
 class Hub:
+    """This process's one subscription connection to Redis.
+
+    It is subscribed only to the channels that this process's listeners
+    (sockets, the WeChat sender) listen to, so a desk process does not read
+    and decode the events of conversations it does not serve.
+    """
+
+    # Always subscribed: a pub/sub connection with no channel would stop reading.
+    _KEEPALIVE = "hub"
+
     def __init__(self, redis: AsyncRedis) -> None:
         self._redis = redis
         self._listeners: dict[str, set[asyncio.Queue]] = defaultdict(set)
+        self._subscribed: set[str] = set()  # the channels asked of Redis on the current connection
+        self._pending: dict[str, int] = defaultdict(int)  # SUBSCRIBEs sent, not confirmed yet
+        self._confirmed: dict[str, asyncio.Event] = {}
+        self._lock = asyncio.Lock()  # one (un)subscription at a time, in the order they are decided
+        self._pubsub = None
         self._task: asyncio.Task | None = None
         self._ready = asyncio.Event()
+        self._background: set[asyncio.Task] = set()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="realtime-hub")
         await asyncio.wait_for(self._ready.wait(), timeout=10)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in [self._task, *self._background]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self._redis.aclose()
 
-    def listen(self, *channels: str) -> asyncio.Queue:
+    async def listen(self, *channels: str) -> asyncio.Queue:
+        """A queue of ``(channel, event)`` for ``channels``. It returns once Redis delivers
+        those channels to this process: whatever is published afterwards reaches the queue."""
         queue: asyncio.Queue = asyncio.Queue(maxsize=1000)
         for channel in channels:
             self._listeners[channel].add(queue)
+        for channel in channels:
+            await self._sync(channel)
+        for channel in channels:
+            confirmed = self._confirmed.get(channel)
+            if confirmed is not None:
+                try:
+                    await asyncio.wait_for(confirmed.wait(), timeout=5)
+                except asyncio.TimeoutError:  # Redis is down: the hub resubscribes when it is back
+                    logger.warning("subscription to %s not confirmed yet", channel)
         return queue
-
-    def add(self, queue: asyncio.Queue, channel: str) -> None:
-        self._listeners[channel].add(queue)
 
     def remove(self, queue: asyncio.Queue, *channels: str) -> None:
         for channel in channels or list(self._listeners):
@@ -77,27 +102,84 @@ class Hub:
                 listeners.discard(queue)
                 if not listeners:
                     del self._listeners[channel]
+                    task = asyncio.create_task(self._sync(channel))
+                    self._background.add(task)
+                    task.add_done_callback(self._background.discard)
 
-    def _deliver(self, channel: str, event: dict) -> None:
-        for queue in list(self._listeners.get(channel, ())):
+    async def _sync(self, channel: str) -> None:
+        """Subscribe to ``channel`` or unsubscribe from it, as its listeners now need."""
+        async with self._lock:
+            wanted = bool(self._listeners.get(channel))
+            if wanted == (channel in self._subscribed):
+                return
+            if wanted:
+                self._subscribed.add(channel)
+                self._confirmed[channel] = asyncio.Event()
+                command = "subscribe"
+            else:
+                self._subscribed.discard(channel)
+                self._confirmed.pop(channel, None)
+                command = "unsubscribe"
+            if self._pubsub is None:  # (re)connecting: _run subscribes to what is wanted then
+                return
+            if wanted:
+                self._pending[channel] += 1
+            try:
+                await getattr(self._pubsub, command)(PREFIX + channel)
+            except Exception:  # the connection broke: _run reconnects and resubscribes
+                logger.warning("could not %s %s", command, channel)
+
+    def _on_subscribed(self, channel: str) -> None:
+        self._pending[channel] -= 1
+        if self._pending[channel] <= 0:
+            self._pending.pop(channel, None)
+            confirmed = self._confirmed.get(channel)
+            if confirmed is not None and channel in self._subscribed:
+                confirmed.set()
+
+    def _deliver(self, channel: str, data: str) -> None:
+        listeners = self._listeners.get(channel)
+        if not listeners:  # (an event that raced an unsubscription)
+            return
+        event = json.loads(data)
+        for queue in list(listeners):
             try:
                 queue.put_nowait((channel, event))
             except asyncio.QueueFull:  # a stuck socket must not stall the others
                 logger.warning("dropping event for a slow listener on %s", channel)
 
+    async def _connect(self):
+        async with self._lock:
+            pubsub = self._redis.pubsub()
+            self._pending.clear()
+            channels = [self._KEEPALIVE, *self._subscribed]
+            for channel in channels:
+                self._pending[channel] += 1
+            await pubsub.subscribe(*[PREFIX + c for c in channels])
+            self._pubsub = pubsub
+            return pubsub
+
     async def _run(self) -> None:
         while True:
             try:
-                async with self._redis.pubsub() as pubsub:
-                    await pubsub.psubscribe(PREFIX + "*")
-                    self._ready.set()
+                pubsub = await self._connect()
+                try:
                     async for message in pubsub.listen():
-                        if message.get("type") != "pmessage":
-                            continue
+                        kind = message.get("type")
                         channel = message["channel"]
                         if isinstance(channel, bytes):
                             channel = channel.decode()
-                        self._deliver(channel.removeprefix(PREFIX), json.loads(message["data"]))
+                        channel = channel.removeprefix(PREFIX)
+                        if kind == "message":
+                            self._deliver(channel, message["data"])
+                        elif kind == "subscribe":
+                            self._on_subscribed(channel)
+                            if channel == self._KEEPALIVE:
+                                self._ready.set()
+                finally:
+                    self._pubsub = None
+                    with contextlib.suppress(Exception):
+                        await pubsub.aclose()
             except asyncio.CancelledError:
                 raise
             except Exception:  # Redis restarted: resubscribe

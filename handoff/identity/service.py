@@ -23,6 +23,7 @@ from handoff.conversations import service as conversations
 from handoff.conversations.models import Conversation
 from handoff.conversations.schemas import CustomerRef
 from handoff.core import limits
+from handoff.core.limits import Limit
 from handoff.core.context import Desk
 from handoff.core.errors import DeskError, NotFound
 from handoff.core.privacy import mask_phone
@@ -55,8 +56,8 @@ def _digest(desk: Desk, *parts: str) -> str:
 
 
 def _count_failure(desk: Desk, conv: Conversation) -> None:
-    limits.check(desk.redis, f"verify-fail:{conv.id}", limit=desk.settings.verification_attempts_per_conversation,
-                 window_seconds=3600, message=TOO_MANY, code="too_many_attempts")
+    attempts = desk.settings.verification_attempts_per_conversation
+    limits.check(desk.redis, Limit(f"verify-fail:{conv.id}", attempts, 3600), message=TOO_MANY, code="too_many_attempts")
 
 
 def _refuse_when_locked(desk: Desk, conv: Conversation) -> None:
@@ -71,10 +72,10 @@ def send_code(desk: Desk, db: Session, *, sender_id: str, phone: str) -> dict:
     conv = _conversation(db, sender_id)
     _refuse_when_locked(desk, conv)
     settings = desk.settings
-    limits.check(desk.redis, f"verify-send:{conv.id}", limit=settings.verification_attempts_per_conversation,
-                 window_seconds=3600, message=TOO_MANY, code="too_many_codes")
-    limits.check(desk.redis, f"verify-phone:{_digest(desk, 'phone', phone)[:32]}",
-                 limit=settings.verification_codes_per_phone_per_hour, window_seconds=3600,
+    limits.check(desk.redis, Limit(f"verify-send:{conv.id}", settings.verification_attempts_per_conversation, 3600),
+                 message=TOO_MANY, code="too_many_codes")
+    limits.check(desk.redis, Limit(f"verify-phone:{_digest(desk, 'phone', phone)[:32]}",
+                                   settings.verification_codes_per_phone_per_hour, 3600),
                  message="这个手机号获取验证码太频繁了，请 {wait}后再试。", code="too_many_codes")
     provider = sms.sender(settings, desk.redis)
     if provider is None:

@@ -90,8 +90,7 @@ def answer(desk: Desk, db: Session, *, conv: Conversation, survey_id: int, messa
     message.nlu = {"survey": survey_id}
     survey = db.get(Survey, survey_id) if survey_id > 0 else None
     replies = _answer(desk, db, conv, survey, text, payload, now)
-    said = [conversations.add_message(db, conv=conv, role=Role.bot, text=body, now=now, buttons=buttons)
-            for body, buttons in replies]
+    said = conversations.add_bot_messages(db, conv=conv, said=replies, now=now)
     _close_survey_range(db, conv)
     db.commit()
     return said

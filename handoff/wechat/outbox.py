@@ -190,7 +190,7 @@ def owed(desk: Desk, conversation_id: str | None = None, limit: int = 100) -> li
 
 async def run(desk: Desk) -> None:
     """This process's sender: on each new WeChat message event, and a sweep every few seconds."""
-    inbox = desk.hub.listen("wechat")
+    inbox = await desk.hub.listen("wechat")
     busy: set[int] = set()
     tasks: set[asyncio.Task] = set()
 
