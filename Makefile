@@ -78,6 +78,7 @@ test: install train validate test-stories test-rasa test-desk
 bench: install train bench-sentiment bench-containment
 	$(DESK_VENV)/bin/python bench/stack.py
 	$(DESK_VENV)/bin/python bench/turns.py
+	$(DESK_VENV)/bin/python bench/desk_turn.py
 	$(DESK_VENV)/bin/python bench/handoff_latency.py
 	$(DESK_VENV)/bin/python bench/wechat.py
 
