@@ -34,6 +34,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -385,8 +386,10 @@ class SentimentAnalyzer(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         if self._model is None:
             return messages
-        texts = [EmbeddedText(m.get(TEXT) or "", sentence_features(m)) for m in messages]
-        results = predict(self._model, texts, self._scorer, self._config["negative_threshold"])
-        for message, result in zip(messages, results):
+        # A button's payload ("/request_return{...}") is not the customer's words: no sentiment.
+        typed = [m for m in messages if not (m.get(TEXT) or "").startswith(INTENT_MESSAGE_PREFIX)]
+        texts = [EmbeddedText(m.get(TEXT) or "", sentence_features(m)) for m in typed]
+        results = predict(self._model, texts, self._scorer, self._config["negative_threshold"]) if typed else []
+        for message, result in zip(typed, results):
             message.set(SENTIMENT, result, add_to_output=True)
         return messages

@@ -31,6 +31,8 @@ def decide(rules: EscalationRules, recent: list[dict | None]) -> str | None:
         return "negative_sentiment"
     run = 0
     for nlu in reversed(recent):
+        if not (nlu or {}).get("sentiment"):  # a button press, or the bot was down: not scored, skipped
+            continue
         if not is_negative(nlu):
             break
         run += 1

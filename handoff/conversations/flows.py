@@ -249,6 +249,15 @@ async def handle_unreadable(desk: Desk, *, conv_id: str, text: str, client_id: s
         return await run_in_threadpool(work)
 
 
+def _pressed(nlu: dict | None, payload: str | None) -> dict | None:
+    """A button press says nothing about the customer's mood: no sentiment, so it never
+    counts towards an angry customer's handoff (the button's title may read negative:
+    "商品有质量问题")."""
+    if payload and nlu is not None:
+        nlu["sentiment"] = None
+    return nlu
+
+
 async def handle_customer_message(desk: Desk, *, conv_id: str, text: str, payload: str | None,
                                   client_id: str | None, web: WebClient | None = None,
                                   ) -> tuple[MessageOut, list[MessageOut]]:
@@ -263,7 +272,7 @@ async def handle_customer_message(desk: Desk, *, conv_id: str, text: str, payloa
             return turn.message, turn.survey_replies
         if turn.state == State.with_agent:
             try:
-                nlu = nlu_summary(await desk.bot.parse(turn.sender_id, text))
+                nlu = _pressed(nlu_summary(await desk.bot.parse(turn.sender_id, text)), payload)
             except BotUnavailable:
                 nlu = None
             await run_in_threadpool(_agent_owned, desk, turn, conv_id, nlu)
@@ -271,7 +280,7 @@ async def handle_customer_message(desk: Desk, *, conv_id: str, text: str, payloa
         bot_text = payload if payload and payload.startswith("/") else text
         try:
             replies, parse = await desk.bot.send(turn.sender_id, bot_text, turn.metadata)
-            nlu = nlu_summary(parse)
+            nlu = _pressed(nlu_summary(parse), payload)
         except BotUnavailable as exc:
             logger.warning("bot did not answer %s: %s", conv_id, exc)
             replies, nlu = None, None

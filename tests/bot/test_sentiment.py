@@ -49,6 +49,13 @@ def test_sentiment_is_part_of_the_parse_output(trained):
     assert message.as_dict(only_output_properties=True)["sentiment"]["label"] == "negative"
 
 
+def test_a_button_payload_gets_no_sentiment(trained):
+    """Pressing "000003 机械键盘 · 已签收" sends '/request_return{...}': not the customer's words."""
+    pressed, typed = labels(trained, '/request_return{"order_id":"DD260004000003"}', "键盘坏了，气死我了")
+    assert pressed is None
+    assert typed["label"] == "negative"
+
+
 def test_a_changed_labels_file_changes_the_fingerprint(tmp_path):
     path = tmp_path / "labels.yml"
     path.write_text(LABELS.read_text(encoding="utf-8"), encoding="utf-8")

@@ -22,6 +22,8 @@ def nlu(label: str, score: float = 0.7, intent: str = "track_order") -> dict:
     ([nlu("neutral", 0.99, intent="ask_return_policy")], None),               # "请问怎么退货"
     ([nlu("positive", 0.99, intent="thank")], None),
     ([None, {"intent": "greet"}], None),                                      # no sentiment (bot down, buttons)
+    ([nlu("negative"), {"intent": "request_return", "sentiment": None}, nlu("negative")],
+     "negative_sentiment"),                                                   # a button press between: skipped
     ([], None),
 ])
 def test_rules_fire_and_do_not_fire(recent, reason):
@@ -52,3 +54,27 @@ def test_an_angry_waiting_customer_moves_up_the_queue(client, db):
     assert queue.mark_angry(desk, db, conv=conv, now=utcnow()) is True
     assert queue.mark_angry(desk, db, conv=conv, now=utcnow()) is False  # once
     assert [i["id"] for i in staff.get("/api/console/queue").json()] == [angry.id, calm.id]
+
+
+def test_a_button_press_never_counts_as_an_angry_message(client, db):
+    """Pressing "商品有质量问题" (a return reason) after "键盘坏了，气死我了" is not two negative messages
+    in a row: the bot's NLU of a button press has no sentiment, so the calm customer stays with the bot."""
+    from handoff.conversations.models import Conversation, Message, State
+    from tests.handoff.conftest import Customer
+
+    async def angry_bot(sender_id, text, metadata):  # the NLU reads every message as negative
+        return [{"text": "请问是哪里不满意呢？"}], {
+            "intent": {"name": "request_return", "confidence": 0.9}, "entities": [],
+            "sentiment": {"label": "negative", "score": 0.7}}
+
+    client.app.state.desk.bot.send = angry_bot
+    customer = Customer(client)
+    assert customer.say("键盘坏了，气死我了").status_code == 201
+    pressed = customer.say("商品有质量问题", payload="商品有质量问题")
+    assert pressed.status_code == 201
+    assert db.get(Conversation, customer.id).state == State.bot
+    db.expire_all()
+    assert db.get(Message, pressed.json()["message"]["id"]).nlu["sentiment"] is None
+    assert customer.say("你们这什么破服务").status_code == 201  # typed: two negative in a row
+    db.expire_all()
+    assert db.get(Conversation, customer.id).state == State.queued
