@@ -23,6 +23,8 @@ REASON_WORDS = {
 }
 CANCEL_WORDS = ("算了", "不退了", "取消", "不用了", "不要退")
 NOT_RETURNABLE = ("unpaid", "cancelled", "refunded", "returning")
+# On their way: a return can be asked for once they are delivered (handoff/shop/returns.py).
+ON_THE_WAY = ("shipped", "in_transit", "out_for_delivery", "delayed")
 
 
 def reason_from_text(text: str) -> str | None:
@@ -94,15 +96,27 @@ class ValidateReturnForm(IdentityValidation, FormValidationAction):
         order_id = tracker.get_slot("order_id")
         if result.get("customer_id") and order_id:
             tracker.slots["customer_id"] = result["customer_id"]
-            result.update(await self.validate_order_id(order_id, dispatcher, tracker, domain))
+            result.update(await self._check_order(clean_order_id(order_id), dispatcher, tracker))
         return result
 
     async def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         order_id = clean_order_id(value)
+        # An order number from earlier in the conversation (a parcel the customer tracked) is only a
+        # guess when the form starts: if it cannot be returned, the form asks which order, without
+        # a refusal about an order the customer did not mention here.
+        latest = tracker.latest_message or {}
+        said_now = bool(order_id) and (order_id in (latest.get("text") or "") or any(
+            clean_order_id(e.get("value")) == order_id for e in latest.get("entities") or []
+            if e.get("entity") == "order_id"))
+        return await self._check_order(order_id, dispatcher, tracker, quiet=not said_now)
+
+    async def _check_order(self, order_id: str | None, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           quiet: bool = False) -> dict[str, Any]:
         if order_id is None:
-            dispatcher.utter_message(text="订单号格式不对，订单号是 DD 开头加 12 位数字。")
+            if not quiet:
+                dispatcher.utter_message(text="订单号格式不对，订单号是 DD 开头加 12 位数字。")
             return {"order_id": None}
         cid = customer_id(tracker)
         if not cid:  # checked once the customer is verified
@@ -110,13 +124,15 @@ class ValidateReturnForm(IdentityValidation, FormValidationAction):
         try:
             check = await desk().return_eligibility(cid, order_id, None)
         except DeskRejected as exc:
-            dispatcher.utter_message(text=f"{exc.message}（{order_id}）")
+            if not quiet:
+                dispatcher.utter_message(text=f"{exc.message}（{order_id}）")
             return {"order_id": None}
         except DeskUnavailable:
             dispatcher.utter_message(text=SORRY_DESK_DOWN)
             return {"order_id": None, "return_confirmed": False}
         if not check["eligible"]:
-            dispatcher.utter_message(text=check["message"])
+            if not quiet:
+                dispatcher.utter_message(text=f"订单 {order_id}：{check['message']}")
             return {"order_id": None}
         return {"order_id": order_id}
 
@@ -187,14 +203,17 @@ class ActionAskOrderId(DeskAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, cid: str | None
     ) -> list[EventType]:
         orders = await desk().orders(cid, limit=10)
-        candidates = [o for o in orders if o["status"] not in NOT_RETURNABLE][:5]
+        candidates = [o for o in orders if o["status"] not in NOT_RETURNABLE + ON_THE_WAY][:5]
+        on_the_way = [o["order_id"] for o in orders if o["status"] in ON_THE_WAY]
+        later = f"（{'、'.join(on_the_way[:3])} 还在路上，签收后就可以申请退货。）" if on_the_way else ""
         if not candidates:
             dispatcher.utter_message(
-                text="您目前没有可以申请退货的订单。如果订单号不在这里，可以直接发给我（DD 开头加 12 位数字）。"
+                text="您目前没有可以申请退货的订单" + (later or "。")
+                + "如果订单号不在这里，可以直接发给我（DD 开头加 12 位数字）。"
             )
             return []
         dispatcher.utter_message(
-            text="请问要退哪个订单？也可以直接发送订单号。",
+            text="请问要退哪个订单？也可以直接发送订单号。" + later,
             buttons=[order_button(o, "request_return") for o in candidates],
         )
         return []
@@ -217,8 +236,7 @@ class ActionAskReturnConfirmed(DeskAction):
         order = await client.order(cid, order_id)
         policy = await client.policy()
         names = "、".join(order["item_names"])
-        lines = ["请确认退货信息：", f"· 订单：{order_id}（{names}）",
-                 f"· 原因：{policy['reasons'][reason]}"]
+        lines = ["请确认退货信息：", f"· 订单：{order_id}（{names}）", reason_line(policy["reasons"][reason], tracker)]
         if reason == "wrong_item":
             lines.append(f"· 处理方式：为您补发商品，并补偿 {policy['returns']['wrong_item_coupon_yuan']} 元优惠券")
         else:
@@ -234,6 +252,15 @@ class ActionAskReturnConfirmed(DeskAction):
             buttons=[{"title": "确认退货", "payload": "/affirm"}, {"title": "取消", "payload": "/deny"}],
         )
         return []
+
+
+def reason_line(title: str, tracker: Tracker) -> str:
+    """The reason as the shop files it; when the customer wrote it in their own words, those words too,
+    so that "尺码不合适，穿着太小了" is not silently filed as 七天无理由."""
+    said = ((tracker.latest_message or {}).get("text") or "").strip()
+    if said and said != title and not said.startswith("/") and reason_from_text(said):
+        return f"· 原因：{title}（按您说的“{said[:40]}”）"
+    return f"· 原因：{title}"
 
 
 RESET_RETURN_FORM = [

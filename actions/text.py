@@ -33,8 +33,9 @@ def order_title(order: dict) -> str:
 
 
 def order_button(order: dict, intent: str) -> dict:
+    """An order as a button: the full order number (the customer compares it with the shop's page)."""
     names = "、".join(order.get("item_names") or [])[:12]
     return {
-        "title": f"{order['order_id'][-6:]} {names} · {order['status_zh']}",
+        "title": f"{order['order_id']} {names} · {order['status_zh']}",
         "payload": f'/{intent}{{"order_id":"{order["order_id"]}"}}',
     }

@@ -49,13 +49,34 @@ def test_reason_buttons_come_from_the_policy(run):
 
 
 def test_order_already_being_returned_is_refused(desk_url, domain):
-    tracker = make_tracker(slots={"customer_id": "C002"})
+    tracker = make_tracker("退 DD260002000003", "request_return", slots={"customer_id": "C002"})
     result, said = validate("validate_order_id", "DD260002000003", tracker, domain)
-    assert result == {"order_id": None} and "已有退货申请" in said
+    assert result == {"order_id": None} and "已有退货申请" in said and "DD260002000003" in said
+
+
+def test_an_order_from_earlier_that_cannot_be_returned_is_dropped_without_a_refusal(desk_url, domain, run):
+    """C001 tracked DD260001000001 (on its way), then says "我要退货": no "包裹还在路上" about an order
+    not mentioned, then "请问要退哪个订单" (the regression of issue 16); the question says why it is missing."""
+    tracker = make_tracker("我要退货", "request_return", slots={"customer_id": "C001", "order_id": "DD260001000001"})
+    result, said = validate("validate_order_id", "DD260001000001", tracker, domain)
+    assert result == {"order_id": None} and said == ""
+    asked = run(ActionAskOrderId(), make_tracker(slots={"customer_id": "C001"}))
+    assert "DD260001000001 还在路上，签收后就可以申请退货" in asked.text
+    assert not any("DD260001000001" in b["payload"] for b in asked.buttons)
+    # Pressed on a button (its payload is the message's text), the same order is refused with the reason.
+    pressed = make_tracker('/request_return{"order_id":"DD260001000001"}', "request_return",
+                           entities=[entity("order_id", "DD260001000001")], slots={"customer_id": "C001"})
+    result, said = validate("validate_order_id", "DD260001000001", pressed, domain)
+    assert result == {"order_id": None} and "包裹还在路上" in said
+
+
+def test_order_buttons_show_the_full_order_number(run):
+    result = run(ActionAskOrderId(), make_tracker(slots={"customer_id": "C002"}))
+    assert any(b["title"].startswith("DD260002000002 ") for b in result.buttons)
 
 
 def test_someone_elses_order_is_refused_without_details(desk_url, domain):
-    tracker = make_tracker(slots={"customer_id": "C003"})
+    tracker = make_tracker("DD260001000002", "request_return", slots={"customer_id": "C003"})
     result, said = validate("validate_order_id", "DD260001000002", tracker, domain)
     assert result == {"order_id": None} and "没有找到该订单" in said and "T恤" not in said
 
@@ -117,6 +138,14 @@ def test_confirmation_sums_up_refund_payment_and_pickup(run):
     result = run(ActionAskReturnConfirmed(), tracker)
     assert "¥89.00" in result.text and "退货运费由您承担" in result.text and "24 小时内上门取件" in result.text
     assert {b["payload"] for b in result.buttons} == {"/affirm", "/deny"}
+
+
+def test_a_reason_in_the_customers_own_words_is_shown_with_the_reason_it_was_filed_as(run):
+    slots = {"customer_id": "C001", "order_id": "DD260001000002", "return_reason": "no_reason"}
+    typed = run(ActionAskReturnConfirmed(), make_tracker("尺码不合适，穿着太小了", "inform", slots=slots))
+    assert "· 原因：七天无理由（按您说的“尺码不合适，穿着太小了”）" in typed.text
+    pressed = run(ActionAskReturnConfirmed(), make_tracker("七天无理由", "inform", slots=slots))
+    assert "· 原因：七天无理由\n" in pressed.text
 
 
 def test_confirmed_return_is_created_through_the_desk(run, desk_get):
