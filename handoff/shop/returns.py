@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handoff.core.errors import Conflict, DeskError
-from handoff.shop import schemas
+from handoff.shop import points, schemas
 from handoff.shop.customers import newest_first, yuan
 from handoff.shop.models import (
     IN_FLIGHT_STATUSES,
@@ -146,6 +146,8 @@ def create_return(db: Session, *, policy: Policy, customer_id: str, order_id: st
     else:
         ret.pickup_deadline = now + timedelta(hours=rules.pickup_within_hours)
         order.status = OrderStatus.returning
+    if not reship:  # the money goes back, and so do the points the order earned
+        points.take_back_order_points(db, order_id=order.id, now=now)
     db.add(ret)
     db.commit()
     return _return_out(policy, ret)

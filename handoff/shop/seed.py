@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handoff.core.clock import utcnow
+from handoff.shop.points import EARNED, TAKEN_BACK
 from handoff.shop.models import (
     Customer,
     Order,
@@ -273,8 +274,12 @@ def _points(db: Session, customer: Customer, rng: random.Random, now: datetime) 
     for order in customer.orders:
         if order.status in (S.delivered, S.returning) and order.delivered_at:
             points = order.total_fen // 100
-            add(points, f"购物返积分（订单 {order.id}）", order.delivered_at)
+            add(points, EARNED.format(order.id), order.delivered_at)
             earned += points
+            for ret in order.returns:  # a return for a refund took them back
+                if ret.resolution == "refund":
+                    add(-points, TAKEN_BACK.format(order.id), ret.created_at)
+                    earned -= points
     for day in range(rng.randint(3, 20)):
         add(5, "每日签到", now - timedelta(days=day + 1))
         earned += 5

@@ -113,6 +113,21 @@ def test_return_of_a_delivered_order_schedules_a_pickup_once(client):
     assert [r["return_id"] for r in listed] == [ret["return_id"]]
 
 
+def test_a_refunded_return_takes_back_the_points_its_order_earned(client):
+    """After returning the ¥89 T-shirt the points answer no longer counts its +89 (issue 16)."""
+    before = client.get("/api/shop/customers/C001/points").json()
+    assert any(e["reason"] == f"购物返积分（订单 {C001_DELIVERED_RECENT}）" and e["delta"] == 89
+               for e in before["recent"])
+    client.post("/api/shop/customers/C001/returns", json={"order_id": C001_DELIVERED_RECENT, "reason": "no_reason"})
+    after = client.get("/api/shop/customers/C001/points").json()
+    assert after["balance"] == before["balance"] - 89
+    assert after["recent"][0]["reason"] == f"退货扣回积分（订单 {C001_DELIVERED_RECENT}）"
+    assert after["recent"][0]["delta"] == -89
+    reshipped = client.get("/api/shop/customers/C001/points").json()["balance"]
+    client.post("/api/shop/customers/C001/returns", json={"order_id": C001_DELIVERED_OLD, "reason": "wrong_item"})
+    assert client.get("/api/shop/customers/C001/points").json()["balance"] == reshipped  # reshipped: kept
+
+
 def test_paid_unshipped_order_is_refunded_at_once(client):
     ret = client.post("/api/shop/customers/C002/returns",
                       json={"order_id": C002_PAID, "reason": "no_reason"}).json()
