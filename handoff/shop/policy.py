@@ -79,7 +79,7 @@ class SurveyRules(BaseModel):
     # Answers after this are politely refused.
     expire_hours: float = Field(24, ge=1, le=24 * 14)
     # Asked after the rating and "问题解决了吗": any of "nps", "ces".
-    extra_questions: list[Literal["nps", "ces"]] = ["nps", "ces"]
+    extra_questions: list[Literal["nps", "ces"]] = []
     # A rating at or below this opens a follow-up (回访) for supervisors.
     follow_up_max_rating: int = Field(2, ge=1, le=4)
 

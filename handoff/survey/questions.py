@@ -1,7 +1,8 @@
 """The survey's questions as the customer sees them (Simplified Chinese), and reading the answers.
 
-Every prompt works as plain text (the customer answers with a digit, as on
-WeChat) and carries buttons for the web chat widget. A button's payload is
+Every prompt carries buttons for the web chat widget, where it says no
+digits; elsewhere (WeChat) it works as plain text: the customer answers
+with a digit. A button's payload is
 ``/survey:<survey id>:<question>:<value>``; the desk handles it and never
 sends it to the bot.
 """
@@ -16,7 +17,10 @@ CES_LABELS = {1: "非常困难", 2: "比较困难", 3: "一般", 4: "比较容�
 RANGES = {"rating": (1, 5), "resolved": (1, 2), "nps": (0, 10), "ces": (1, 5), "comment": (0, 0)}
 
 
-def prompt(question: str) -> str:
+def prompt(question: str, channel: str = "wechat") -> str:
+    """The question; on the web chat the buttons carry the choices, elsewhere (WeChat) the digits do."""
+    if channel == "web":
+        return WEB_PROMPTS[question]
     if question == "rating":
         return ("本次服务您满意吗？请为我们打分（回复数字 1-5）：\n"
                 + "  ".join(f"{k} {v}" for k, v in RATING_LABELS.items()))
@@ -30,6 +34,15 @@ def prompt(question: str) -> str:
     if question == "comment":
         return "还有什么想对我们说的吗？请直接输入您的意见；不需要的话回复 0 或点“跳过”。"
     raise ValueError(question)
+
+
+WEB_PROMPTS = {
+    "rating": "本次服务您满意吗？请为我们打分：",
+    "resolved": "问题解决了吗？",
+    "nps": "您有多大可能向朋友推荐我们？（0 表示完全不可能，10 表示非常可能）",
+    "ces": "解决这个问题对您来说有多容易？",
+    "comment": "还有什么想对我们说的吗？请直接输入您的意见；不需要的话点“跳过”。",
+}
 
 
 def buttons(survey_id: int, question: str) -> list[dict]:

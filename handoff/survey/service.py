@@ -45,8 +45,8 @@ def start(desk: Desk, db: Session, conv: Conversation, record: ServiceRecord, no
                     comment="", demo=False)
     db.add(survey)
     db.flush()
-    return [conversations.add_message(db, conv=conv, role=Role.bot, text=q.prompt("rating"), now=now,
-                                      buttons=q.buttons(survey.id, "rating"))]
+    return [conversations.add_message(db, conv=conv, role=Role.bot, text=q.prompt("rating", conv.channel),
+                                      now=now, buttons=q.buttons(survey.id, "rating"))]
 
 
 def latest(db: Session, conv_id: str) -> Survey | None:
@@ -110,7 +110,7 @@ def _answer(desk: Desk, db: Session, conv: Conversation, survey: Survey | None, 
     if parsed is not None:
         _, question, value = parsed
         if question != step:  # a button of a question already answered
-            return [("这一项您已经回答过了。" + q.prompt(step), q.buttons(survey.id, step))]
+            return [("这一项您已经回答过了。" + q.prompt(step, conv.channel), q.buttons(survey.id, step))]
     elif step == "comment":
         value = 0 if q.as_number(text) == 0 else None
     else:
@@ -121,7 +121,7 @@ def _answer(desk: Desk, db: Session, conv: Conversation, survey: Survey | None, 
     else:
         low, high = q.RANGES[step]
         if value is None or not low <= value <= high:
-            return [(q.range_hint(step) + q.prompt(step), q.buttons(survey.id, step))]
+            return [(q.range_hint(step) + q.prompt(step, conv.channel), q.buttons(survey.id, step))]
         if step == "rating":
             survey.rating, survey.answered_at = value, now
         elif step == "resolved":
@@ -133,7 +133,7 @@ def _answer(desk: Desk, db: Session, conv: Conversation, survey: Survey | None, 
     following = survey.questions[survey.questions.index(step) + 1:]
     if following:
         survey.step = following[0]
-        return [(q.prompt(survey.step), q.buttons(survey.id, survey.step))]
+        return [(q.prompt(survey.step, conv.channel), q.buttons(survey.id, survey.step))]
     survey.step, survey.completed_at = "", now
     low = survey.rating is not None and survey.rating <= desk.policy.survey.follow_up_max_rating
     if low:

@@ -25,6 +25,8 @@ def test_customer_agent_and_bot_loop(browser, stack, shop_site):
     expect(messages(customer, "bot")).to_have_count(2, timeout=30_000)
     say(customer, "转人工")
     expect(customer.get_by_test_id("chat-status")).to_contain_text("转接", timeout=30_000)
+    # Never a wait estimate beside "nobody is online" (issue 16).
+    expect(customer.get_by_test_id("chat-status")).not_to_have_text(re.compile("预计等待.*暂无客服在线"))
 
     agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
     login(agent, stack.desk, "xiaomei", "agent123")
@@ -49,6 +51,11 @@ def test_customer_agent_and_bot_loop(browser, stack, shop_site):
     agent.get_by_test_id("reply-send").click()
     expect(messages(customer, "agent")).to_contain_text("您好，我是小美", timeout=10_000)
     expect(customer.get_by_test_id("chat-status")).to_contain_text("小美")
+    # With an agent the bot is paused: the widget does not claim that it is typing (issue 16).
+    say(customer, "好的，麻烦快一点")
+    expect(agent.locator('[data-testid="console-message"][data-role="customer"]').last).to_contain_text(
+        "麻烦快一点", timeout=10_000)
+    expect(customer.get_by_test_id("chat-typing")).not_to_contain_text("智能助手")
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     agent.screenshot(path=str(ARTIFACTS / "console.png"))
@@ -164,6 +171,8 @@ def test_widget_reconnects_without_losing_or_repeating_messages(browser, stack, 
     conv_id = open_widget(customer, shop_site, "C001")
     say(customer, "转人工")
     expect(customer.get_by_test_id("chat-status")).to_contain_text("转接", timeout=30_000)
+    # Never a wait estimate beside "nobody is online" (issue 16).
+    expect(customer.get_by_test_id("chat-status")).not_to_have_text(re.compile("预计等待.*暂无客服在线"))
     agent = httpx.Client(base_url=stack.desk, timeout=30)
     assert agent.post("/api/agents/login", json={"username": "admin", "password": "admin123"}).status_code == 200
     assert agent.post(f"/api/console/conversations/{conv_id}/claim").status_code == 200
@@ -231,6 +240,8 @@ def test_a_customer_answers_the_survey_in_the_widget_and_the_dashboard_shows_it(
     conv_id = open_widget(customer, shop_site, "C005")
     say(customer, "转人工")
     expect(customer.get_by_test_id("chat-status")).to_contain_text("转接", timeout=30_000)
+    # Never a wait estimate beside "nobody is online" (issue 16).
+    expect(customer.get_by_test_id("chat-status")).not_to_have_text(re.compile("预计等待.*暂无客服在线"))
 
     agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
     login(agent, stack.desk, "supervisor", "super123")
@@ -242,10 +253,10 @@ def test_a_customer_answers_the_survey_in_the_widget_and_the_dashboard_shows_it(
     agent.on("dialog", lambda dialog: dialog.accept())
     agent.get_by_test_id("resolve").click()
 
-    # The survey arrives in the widget as buttons; the customer answers every question.
+    # The survey arrives in the widget as buttons (no "回复数字" beside them); three questions by default.
     expect(messages(customer, "bot").last).to_contain_text("本次服务您满意吗", timeout=15_000)
-    for button, next_question in [("非常满意", "问题解决了吗"), ("已解决", "推荐"), ("10", "容易"),
-                                  ("5 非常容易", "还有什么想对我们说的")]:
+    expect(messages(customer, "bot").last).not_to_contain_text("回复数字")
+    for button, next_question in [("非常满意", "问题解决了吗"), ("已解决", "还有什么想对我们说的")]:
         customer.get_by_role("button", name=button, exact=button != "非常满意").click()
         expect(messages(customer, "bot").last).to_contain_text(next_question, timeout=10_000)
     say(customer, "小美服务很好")

@@ -124,6 +124,7 @@
     this.list = el("div", "list");
     this.list.setAttribute("role", "log");
     this.typingBar = el("div", "typing");
+    this.typingBar.setAttribute("data-testid", "chat-typing");
 
     this.ticket = el("div", "ticket");
     this.ticket.appendChild(el("div", null, "请留下您的问题，客服上线后会尽快联系您："));
@@ -318,7 +319,8 @@
     var node = this.bubble({ role: "customer", text: text });
     node.classList.add("pending");
     this.pending[clientId] = { text: text, payload: payload, node: node };
-    this.showTyping("智能助手正在输入…");
+    // With an agent the bot is paused: the agent's own typing shows when they type.
+    if (!this.status || this.status.state !== "with_agent") this.showTyping("智能助手正在输入…");
     this.transmit(clientId);
   };
 
@@ -424,10 +426,11 @@
     var text = "";
     if (status.state === "queued" && status.queue) {
       var q = status.queue;
+      // As queue/wording.py words it: never a wait estimate when nobody is online.
       var ahead = q.position <= 1 ? "您是下一位" : "您前面还有 " + (q.position - 1) + " 位";
-      text = "正在为您转接人工客服（" + q.group_name + "），" + ahead + "，预计等待约 " + Math.max(1, Math.round(q.eta_seconds / 60)) + " 分钟";
       if (!q.open_now) text = "现在是非工作时间，人工客服暂时无法接入";
-      else if (!q.agents_online) text += "。当前暂无客服在线";
+      else if (!q.agents_online) text = "正在为您转接人工客服（" + q.group_name + "），目前暂无客服在线，您可以稍候或留言";
+      else text = "正在为您转接人工客服（" + q.group_name + "），" + ahead + "，预计等待约 " + Math.max(1, Math.round(q.eta_seconds / 60)) + " 分钟";
     } else if (status.state === "with_agent" && status.agent) {
       text = "客服 " + status.agent.name + " 正在为您服务";
     } else if (status.offer_ticket) {
