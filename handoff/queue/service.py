@@ -135,7 +135,8 @@ def status(desk: Desk, db: Session, *, conv: Conversation, now: datetime | None 
     return QueueStatus(state=conv.state.value)
 
 
-def _handoff_out(desk: Desk, db: Session, req: HandoffRequest, conv: Conversation) -> HandoffOut:
+def _handoff_out(desk: Desk, db: Session, req: HandoffRequest, conv: Conversation,
+                 again: bool = False) -> HandoffOut:
     st = status(desk, db, conv=conv)
     agent = db.get(Agent, conv.agent_id) if conv.agent_id else None
     out = HandoffOut(
@@ -153,8 +154,9 @@ def _handoff_out(desk: Desk, db: Session, req: HandoffRequest, conv: Conversatio
     out.standing = wording.where_you_stand(
         state=out.state, agent_name=out.agent_name, open_now=out.open_now, business_hours=out.business_hours,
         group_name=out.group_name, agents_online=out.agents_online, position=out.position,
-        eta_seconds=out.eta_seconds)
-    out.notice = (wording.empathy("complaint") if req.reason == HandoffReason.complaint else "") + out.standing
+        eta_seconds=out.eta_seconds, again=again)
+    empathy = req.reason == HandoffReason.complaint and not again
+    out.notice = (wording.empathy("complaint") if empathy else "") + out.standing
     return out
 
 
@@ -168,8 +170,8 @@ def request_handoff(desk: Desk, db: Session, *, body: HandoffCreate, now: dateti
     if conv.state in (State.queued, State.with_agent):
         current = db.scalar(select(HandoffRequest).where(HandoffRequest.conversation_id == conv.id)
                             .order_by(HandoffRequest.id.desc()).limit(1))
-        if current is not None:
-            return _handoff_out(desk, db, current, conv)
+        if current is not None:  # asked again: the same request, said differently
+            return _handoff_out(desk, db, current, conv, again=True)
     customer_id = conv.customer_id or body.customer_id
     tier = customer_tier(desk, db, customer_id=customer_id, now=now)
     open_now = hours.is_open(desk.settings, desk.policy, now)

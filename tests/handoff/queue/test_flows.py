@@ -28,6 +28,8 @@ def test_from_the_bot_queues_once_and_returns_the_wording(client, db):
     first = flows.from_bot(desk, db, body=body)
     again = flows.from_bot(desk, db, body=body)
     assert first.id == again.id and first.state == "queued"
+    # Asked again while waiting: the same request, not the same words word for word (issue 16).
+    assert again.notice.startswith("您已经在排队等待综合人工客服了") and again.notice != first.notice
     assert first.notice == first.standing  # no empathy line for a plain request
     assert first.standing.startswith("已为您转接综合人工客服") and "暂无客服在线" in first.standing  # nobody online
     assert db.get(Conversation, customer.id).state == State.queued
@@ -40,7 +42,8 @@ def test_when_the_bot_is_down_the_desk_queues_and_says_the_same_standing(client,
     assert conv.state == State.queued and conv.reason == "fallback"
     again = flows.from_bot(desk, db, body=HandoffCreate(
         sender_id=customer.sender, reason=HandoffReason.requested, topic=HandoffTopic.general, note=""))
-    assert [m.text for m in said] == [again.notice]  # the same request, the same words
+    # The same request and the same wording (queue/wording.py): what the bot is told when asked again.
+    assert [m.text for m in said] == [again.notice.replace("您已经在排队等待综合人工客服了", "已为您转接综合人工客服")]
     assert db.get(Message, said[0].id).role == Role.system
 
 
@@ -55,4 +58,5 @@ def test_escalation_needs_an_angry_customer_and_then_says_empathy_first(client, 
     assert conv.state == State.queued and conv.reason == "negative_sentiment" and conv.priority >= 1
     standing = flows.from_bot(desk, db, body=HandoffCreate(
         sender_id=customer.sender, reason=HandoffReason.requested, topic=HandoffTopic.general, note="")).standing
-    assert len(said) == 1 and said[0].text.endswith(standing) and said[0].text != standing
+    first_time = standing.replace("您已经在排队等待物流人工客服了", "已为您转接物流人工客服")
+    assert len(said) == 1 and said[0].text.endswith(first_time) and said[0].text != first_time
