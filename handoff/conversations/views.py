@@ -12,6 +12,7 @@ from handoff.conversations.schemas import CustomerRef
 from handoff.conversations.service import customer_ref
 from handoff.core.clock import UtcDatetime
 from handoff.queue.groups import GROUPS, REASONS
+from handoff.queue.service import GOLD
 from handoff.shop.policy import Policy
 
 
@@ -31,6 +32,7 @@ class ConversationSummary(BaseModel):
     group: str | None
     group_name: str | None
     priority: int
+    priority_reasons: list[str]  # why it is ahead in the queue: 金卡会员, 投诉, 情绪激动
     queued_at: UtcDatetime | None
     wait_seconds: int | None
     sla_due_at: UtcDatetime | None
@@ -43,6 +45,14 @@ class ConversationSummary(BaseModel):
     last_activity_at: UtcDatetime
 
 
+def priority_reasons(conv: Conversation, customer: CustomerRef | None) -> list[str]:
+    """The parts of ``queue/service.priority_for`` that apply, in words."""
+    gold = customer is not None and customer.tier == GOLD
+    complaint = conv.reason == "complaint"
+    angry = conv.priority - int(gold) - int(complaint) > 0
+    return [words for words, on in (("金卡会员", gold), ("投诉", complaint), ("情绪激动", angry)) if on]
+
+
 def summary(db: Session, policy: Policy, conv: Conversation, now: datetime) -> ConversationSummary:
     last_customer = db.scalar(
         select(Message).where(Message.conversation_id == conv.id, Message.role == Role.customer)
@@ -51,12 +61,13 @@ def summary(db: Session, policy: Policy, conv: Conversation, now: datetime) -> C
     agent = db.get(Agent, conv.agent_id) if conv.agent_id else None
     waiting = conv.queued_at is not None and conv.state.value in ("queued", "with_agent")
     open_sla = conv.sla_due_at is not None and conv.first_agent_reply_at is None and waiting
+    customer = customer_ref(db, policy=policy, customer_id=conv.customer_id, now=now)
     return ConversationSummary(
-        id=conv.id, state=conv.state.value, channel=conv.channel,
-        customer=customer_ref(db, policy=policy, customer_id=conv.customer_id, now=now),
+        id=conv.id, state=conv.state.value, channel=conv.channel, customer=customer,
         reason=conv.reason, reason_name=REASONS.get(conv.reason or ""),
         topic=conv.topic, group=conv.group, group_name=GROUPS.get(conv.group or ""),
-        priority=conv.priority, queued_at=conv.queued_at,
+        priority=conv.priority, priority_reasons=priority_reasons(conv, customer) if conv.priority else [],
+        queued_at=conv.queued_at,
         wait_seconds=int((now - conv.queued_at).total_seconds()) if waiting and conv.state.value == "queued" else None,
         sla_due_at=conv.sla_due_at,
         sla_seconds_left=int((conv.sla_due_at - now).total_seconds()) if open_sla else None,

@@ -208,6 +208,10 @@ def test_an_angry_customer_reaches_the_console_with_the_sentiment_trail(browser,
     login(agent, stack.desk, "supervisor", "super123")
     item = agent.locator(f'[data-testid="queue-item"][data-conversation-id="{conv_id}"]')
     expect(item).to_contain_text("情绪负面", timeout=15_000)
+    # Why it is ahead, in words (C004 is a 金卡 member and angry), not "优先2" (issue 16).
+    expect(item.get_by_test_id("priority")).to_contain_text("金卡会员")
+    expect(item.get_by_test_id("priority")).to_contain_text("情绪激动")
+    expect(item).not_to_contain_text(re.compile(r"优先\d|投诉 · 投诉"))
     item.get_by_test_id("claim").click()
     # complain → 投诉, any other angry intent → 客户情绪激动 (escalation.decide)
     expect(agent.get_by_test_id("handoff-reason")).to_contain_text(re.compile("客户情绪激动|投诉"), timeout=15_000)
@@ -217,6 +221,19 @@ def test_an_angry_customer_reaches_the_console_with_the_sentiment_trail(browser,
     expect(trail).to_contain_text("趋势：变差")
     angry = agent.locator('[data-testid="console-message"][data-role="customer"][data-sentiment="negative"]')
     expect(angry).to_have_count(1)
+    # Nothing of the bot's bookkeeping in English or in codes (issue 16).
+    for area in (agent.get_by_test_id("context-panel"), agent.locator("#transcript")):
+        for raw in ("requested_slot", "human_offered", "已提议转人工", "order_id", "redeem_points", "ask_"):
+            expect(area).not_to_contain_text(raw)
+    # A private note is shown once, before and after the live event that also brings it.
+    agent.locator('input[name="mode"][value="note"]').check()
+    agent.get_by_test_id("reply-input").fill("客户很着急，优先处理")
+    agent.get_by_test_id("reply-send").click()
+    notes = agent.locator('[data-testid="console-message"][data-role="note"]')
+    expect(notes).to_have_count(1, timeout=10_000)
+    agent.wait_for_timeout(1000)
+    expect(notes).to_have_count(1)
+    agent.locator('input[name="mode"][value="reply"]').check()
 
     # With an agent, another angry message is flagged at once, not queued again.
     say(customer, "还要等多久？？？太过分了")

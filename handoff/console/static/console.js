@@ -8,6 +8,7 @@
   const STATE = { bot: "机器人接待", queued: "排队中", with_agent: "人工接待中", closed: "已结束" };
   const CHANNELS = { web: "网页", wechat: "微信公众号" };
   const SENTI = { negative: "负面", neutral: "中性", positive: "正面" };
+  const RETURN_REASONS = { no_reason: "七天无理由", faulty: "质量问题", damaged: "商品破损", wrong_item: "错发/漏发" };
   const SLOT_NAMES = { order_id: "订单号", phone: "手机号", return_reason: "退货原因", region: "地区",
     customer_id: "客户编号", customer_tier: "会员等级", channel: "渠道", return_confirmed: "已确认退货",
     handoff_reason: "转人工原因", human_offered: "已提议转人工", product: "咨询的商品（编号）",
@@ -125,13 +126,20 @@
       item.dataset.conversationId = c.id;
       const row = el("div", null, "row");
       customerLine(c, row);
-      if (c.priority > 0) row.append(el("span", "优先" + c.priority, "prio"));
+      // Why it is ahead of the others, in words (金卡会员 / 投诉 / 情绪激动), not a bare number.
+      if (c.priority > 0) {
+        const prio = el("span", "优先：" + ((c.priority_reasons || []).join("、") || "较高"), "prio");
+        prio.setAttribute("data-testid", "priority");
+        row.append(prio);
+      }
       const claim = el("button", "接入", "claim");
       claim.setAttribute("data-testid", "claim");
       claim.onclick = (event) => { event.stopPropagation(); claimConversation(c.id); };
       row.append(claim);
       const meta = el("div", null, "meta");
-      meta.append(el("span", (c.reason_name || "") + " · " + (c.group_name || "") + " · 等待 "));
+      // The reason, then the skill group when it says something else ("投诉 · 投诉" said it twice).
+      const why = [c.reason_name, c.group_name && c.group_name !== c.reason_name ? c.group_name + "组" : null];
+      meta.append(el("span", why.filter(Boolean).join(" · ") + " · 等待 "));
       const wait = el("span", mmss(c.wait_seconds || 0));
       wait.dataset.wait = c.wait_seconds || 0;
       meta.append(wait, el("span", " · "));
@@ -315,7 +323,7 @@
     const line = el("div", null, "nlu");
     if (!nlu || !nlu.intent) { line.textContent = nlu && nlu.error ? "机器人未能解析" : ""; return line; }
     line.append(el("span", "意图 " + intentName(nlu.faq || nlu.intent) + " " + Number(nlu.confidence).toFixed(2)));
-    (nlu.entities || []).forEach((e) => line.append(el("span", " · " + e.entity + "=" + e.value)));
+    (nlu.entities || []).forEach((e) => line.append(el("span", " · " + (SLOT_NAMES[e.entity] || "信息") + "：" + e.value)));
     if (nlu.sentiment && nlu.sentiment.label) {
       line.append(el("span", (SENTI[nlu.sentiment.label] || nlu.sentiment.label) + " " + Number(nlu.sentiment.score || 0).toFixed(2),
         "senti " + nlu.sentiment.label));
@@ -421,18 +429,32 @@
     if (!labels.length) trail.append(el("span", "暂无", "nlu"));
     for (const label of labels) { const d = el("span", "", "dot " + label); d.title = SENTI[label] || label; d.dataset.label = label; trail.append(d); }
     if (labels.length >= 2) {
+      // The latest messages (up to three) against all the ones before them, not only the first and the last.
       const score = (l) => (l === "negative" ? -1 : l === "positive" ? 1 : 0);
-      const diff = score(labels[labels.length - 1]) - score(labels[0]);
-      trail.append(el("span", diff < 0 ? " 趋势：变差" : diff > 0 ? " 趋势：好转" : " 趋势：平稳", "nlu"));
+      const mean = (xs) => xs.reduce((a, l) => a + score(l), 0) / xs.length;
+      const recent = Math.min(3, labels.length - 1);
+      const diff = mean(labels.slice(-recent)) - mean(labels.slice(0, -recent));
+      const trend = el("span", diff <= -0.34 ? " 趋势：变差" : diff >= 0.34 ? " 趋势：好转" : " 趋势：平稳", "nlu");
+      trend.setAttribute("data-testid", "sentiment-trend");
+      trail.append(trend);
     }
     box.append(trail);
 
     section("机器人已收集");
-    const slots = Object.entries(c.slots || {}).filter(([k]) => k !== "session_started_metadata");
+    // What the bot collected, in words; its own bookkeeping (which question is open, whether it offered
+    // a human) is said once as 正在询问, or not at all once the conversation reached a human.
+    const slots = Object.entries(c.slots || {}).filter(([k, v]) => SLOT_NAMES[k] && v !== null && v !== ""
+      && !(["human_offered", "handoff_reason"].includes(k) && c.handoff.reason));
+    const asking = (c.slots || {}).requested_slot;
+    if (asking && SLOT_NAMES[asking]) slots.unshift(["requested_slot", asking]);
+    const words = (k, v) => k === "requested_slot" ? SLOT_NAMES[v]
+      : k === "channel" ? CHANNELS[v] || String(v)
+      : k === "return_reason" ? RETURN_REASONS[v] || String(v)
+      : k === "verification_code" ? "已发送"
+      : k === "phone" ? String(v).replace(/^(\d{3})\d{4}(\d{4})$/, "$1****$2")
+      : v === true ? "是" : v === false ? "否" : typeof v === "object" ? JSON.stringify(v) : String(v);
     if (!slots.length) box.append(el("div", "暂无", "nlu"));
-    else kv(slots.map(([k, v]) => [SLOT_NAMES[k] || k,
-      k === "channel" ? CHANNELS[v] || String(v)
-        : v === true ? "是" : v === false ? "否" : typeof v === "object" ? JSON.stringify(v) : String(v)]));
+    else kv(slots.map(([k, v]) => [k === "requested_slot" ? "正在询问" : SLOT_NAMES[k], words(k, v)]));
 
     section("客户信息");
     const p = c.customer_profile;
@@ -474,7 +496,9 @@
     try {
       const out = await api("POST", "/api/console/conversations/" + S.current.id + (note ? "/notes" : "/messages"), { text });
       box.value = "";
-      if (note) S.current.notes.push(out); else if (!S.current.messages.some((m) => m.id === out.id)) S.current.messages.push(out);
+      // The live event may have brought it first: never twice.
+      const list = note ? S.current.notes : S.current.messages;
+      if (!list.some((m) => m.id === out.id)) list.push(out);
       renderConversation();
     } catch (err) { $("reply-error").textContent = err.message; }
   }
