@@ -78,7 +78,8 @@ def figures(rows: list[EpisodeRow]) -> dict:
         "response_rate": share(len(ratings), sum(r.surveyed for r in rows)),
         "csat": share(sum(x >= 4 for x in ratings), len(ratings)),
         "csat_average": average(ratings),
-        "nps": round(100 * (sum(x >= 9 for x in nps) - sum(x <= 6 for x in nps)) / len(nps), 1) if nps else None,
+        # A whole number, as NPS is reported (-100 to 100), the same in the cards and the table.
+        "nps": round(100 * (sum(x >= 9 for x in nps) - sum(x <= 6 for x in nps)) / len(nps)) if nps else None,
         "nps_answers": len(nps),
         "ces_average": average(ces),
         "resolution_rate": share(sum(resolved), len(resolved)),

@@ -95,6 +95,28 @@ def test_the_demo_shop_page_loads_the_widget(browser, stack):
     expect(page.locator("body")).to_contain_text("悦购商城")
 
 
+def test_the_demo_shop_and_the_widget_fit_a_phone(browser, stack):
+    """390×844: the page is no wider than the screen, the panel's close button and 发送 are on screen,
+    and the input is 16px (iOS zooms into smaller inputs) (issue 16)."""
+    page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+    page.goto(f"{stack.desk}/")
+    launcher = page.get_by_test_id("chat-launcher")
+    expect(launcher).to_be_visible(timeout=15_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = launcher.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844
+    launcher.click()
+    expect(messages(page, "bot").first).to_contain_text("欢迎", timeout=15_000)
+    for target in (page.get_by_test_id("chat-send"), page.get_by_test_id("chat-close"), page.get_by_test_id("chat-input")):
+        b = target.bounding_box()
+        assert b["x"] >= 0 and b["x"] + b["width"] <= 390 and b["y"] >= 0 and b["y"] + b["height"] <= 844, b
+    assert page.get_by_test_id("chat-input").evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 16
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-phone.png"))
+    page.get_by_test_id("chat-close").click()
+    page.screenshot(path=str(ARTIFACTS / "shop-phone.png"))
+
+
 @pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}],
                          ids=["desktop", "phone"])
 def test_a_guest_verifies_with_the_sms_code_before_seeing_personal_data(browser, stack, viewport):
@@ -286,6 +308,8 @@ def test_a_customer_answers_the_survey_in_the_widget_and_the_dashboard_shows_it(
     expect(dashboard.get_by_test_id("kpi-csat")).to_be_visible(timeout=15_000)
     # The page has loaded its first figures (and set up its filters) before we touch them.
     expect(dashboard.locator("body[data-loaded='1']")).to_have_count(1, timeout=15_000)
+    # The range in Chinese words whatever the browser's language (issue 16: "mm/dd/yyyy").
+    expect(dashboard.get_by_test_id("range")).to_contain_text(re.compile(r"统计区间：\d{4}年\d{1,2}月\d{1,2}日 至"))
     assert todays_responses(dashboard, stack.desk) == before + 1
     # Today only: the answer just given is in the figures and the charts are drawn.
     today = dashboard.evaluate("fetch('/api/reports/satisfaction').then(r => r.json()).then(r => r.end)")

@@ -73,8 +73,9 @@
     const reasons = Object.entries(r.overall.handoff_reasons);
     chart("chart-reasons").setOption({
       textStyle: font, tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
-      legend: { type: "scroll", bottom: 0 },
-      series: [{ type: "pie", radius: ["32%", "58%"], center: ["50%", "45%"], label: { formatter: "{d}%" },
+      // Every reason in the legend at once, wrapped over lines (a paged legend hid some of them).
+      legend: { type: "plain", bottom: 0, left: "center", itemGap: 10, itemWidth: 14, textStyle: { fontSize: 12 } },
+      series: [{ type: "pie", radius: ["28%", "50%"], center: ["50%", "40%"], label: { formatter: "{d}%" },
         data: reasons.map(([k, v]) => ({ name: r.overall.handoff_reason_names[k] || k, value: v })) }],
       graphic: reasons.length ? [] : [{ type: "text", left: "center", top: "middle", style: { text: "暂无转人工", fill: "#9ca3af", font: "14px sans-serif" } }],
     }, true);
@@ -110,6 +111,11 @@
     $("table-title").textContent = "按" + r.by_name + "明细";
   }
 
+  function zhDate(iso) {
+    const [y, m, d] = iso.split("-").map(Number);
+    return y + "年" + m + "月" + d + "日";
+  }
+
   let latest = 0;  // only the newest request may draw: an older, slower answer is dropped
 
   async function load() {
@@ -121,6 +127,9 @@
       if (mine !== latest) return;
       if (!$("start").value) $("start").value = r.start;
       if (!$("end").value) $("end").value = r.end;
+      // In Chinese whatever the browser's language (a date field shows mm/dd/yyyy in an English browser).
+      const days = Math.round((Date.parse(r.end) - Date.parse(r.start)) / 86400000) + 1;
+      $("range").textContent = "统计区间：" + zhDate(r.start) + " 至 " + zhDate(r.end) + "（共 " + days + " 天）";
       $("demo-banner").hidden = !r.demo;
       $("scope-note").hidden = r.scope !== "mine";
       renderCards(r.overall);
@@ -131,8 +140,6 @@
       document.body.dataset.loaded = "1";
     } catch (err) {
       if (mine !== latest) return;
-      if (!$("start").value) $("start").value = r.start;
-      if (!$("end").value) $("end").value = r.end;
       $("status").textContent = err.message;
       $("status").className = "status error";
     }

@@ -61,7 +61,11 @@
     ".ticket textarea,.ticket input{width:100%;border:1px solid #d1d5db;border-radius:6px;padding:6px;margin:4px 0;font-size:13px}",
     ".ticket button{background:#ff5000;color:#fff;border:0;border-radius:6px;padding:4px 14px;cursor:pointer;margin-right:6px}",
     ".ticket button.cancel{background:#e5e7eb;color:#1f2937}",
-    "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100vh;max-height:100vh;border-radius:0}.panel.open~.launcher{display:none}}",
+    // A phone: the panel fills the screen (anchored on all four sides, so a page wider than the screen
+    // cannot push it off), and the input is 16px (iOS zooms into smaller inputs).
+    "@media (max-width:480px){.panel{top:0;left:0;right:0;bottom:0;width:auto;height:auto;max-height:none;border-radius:0}"
+      + ".panel.open~.launcher{display:none}.launcher{right:16px;bottom:16px}"
+      + ".compose textarea,.ticket textarea,.ticket input{font-size:16px}.head button{font-size:24px;padding:0 4px}}",
   ].join("\n");
 
   function el(tag, cls, text) {
@@ -116,6 +120,7 @@
     head.appendChild(this.conn);
     var close = el("button", null, "×");
     close.setAttribute("aria-label", "收起");
+    close.setAttribute("data-testid", "chat-close");
     close.onclick = function () { self.toggle(false); };
     head.appendChild(close);
 

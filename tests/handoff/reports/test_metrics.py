@@ -71,8 +71,8 @@ def test_breakdowns_by_channel_agent_tier_and_topic():
     assert (web["csat"], web["csat_average"]) == (0.75, 4.25)
     assert wechat["csat"] == pytest.approx(1 / 3, abs=1e-4)
     assert wechat["csat_average"] == pytest.approx(7 / 3, abs=1e-3)
-    # web NPS 10, 8, 9, 6: promoters 2, detractors 1 of 4 → 25; wechat 3, 0, 9: 1 − 2 of 3 → −33.3.
-    assert (web["nps"], wechat["nps"]) == (25.0, -33.3)
+    # web NPS 10, 8, 9, 6: promoters 2, detractors 1 of 4 → 25; wechat 3, 0, 9: 1 − 2 of 3 → −33 (whole numbers).
+    assert (web["nps"], wechat["nps"]) == (25, -33)
     assert web["containment_rate"] == pytest.approx(4 / 7, abs=1e-4)
 
     by_agent = dict(breakdown(ROWS, "agent"))

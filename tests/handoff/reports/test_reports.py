@@ -9,7 +9,7 @@ from handoff.reports.demo import seed_demo_reports, start_of_today
 from handoff.reports.models import ServiceRecord
 from handoff.survey.models import FollowUp
 from tests.handoff.conftest import Staff
-from tests.handoff.survey.test_survey import served_by_agent
+from tests.handoff.survey.test_survey import ask_nps_and_ces_too, served_by_agent
 
 
 def answered(client, customer_id: str, digits: tuple[str, ...]) -> str:
@@ -20,6 +20,8 @@ def answered(client, customer_id: str, digits: tuple[str, ...]) -> str:
 
 
 def test_supervisors_see_everyone_agents_their_own_and_the_csv_has_the_answers(client):
+    with client.app.state.session_factory() as db:
+        ask_nps_and_ces_too(client, db)
     first = answered(client, "C002", ("5", "1", "10", "5"))
     answered(client, "C003", ("2", "2", "3", "2"))
     boss = Staff(client, "supervisor", "super123")
@@ -27,7 +29,7 @@ def test_supervisors_see_everyone_agents_their_own_and_the_csv_has_the_answers(c
     assert report["scope"] == "all" and report["demo"] is False
     overall = report["overall"]
     assert (overall["episodes"], overall["responses"], overall["csat"], overall["csat_average"]) == (2, 2, 0.5, 3.5)
-    assert (overall["nps"], overall["handoff_rate"], overall["handoff_reasons"]) == (0.0, 1.0, {"requested": 2})
+    assert (overall["nps"], overall["handoff_rate"], overall["handoff_reasons"]) == (0, 1.0, {"requested": 2})
     assert [(g["name"], g["episodes"]) for g in report["groups"]] == [("小美", 2)]
     assert report["daily"][0]["episodes"] == 2
 
