@@ -17,6 +17,21 @@ SUGGESTIONS = [
 ]
 
 
+# "为什么要手机号？我不想给": why we ask, and the other ways (issue 16; it got the generic fallback).
+WHY_PHONE = ("手机号只用来确认是您本人在查询：订单、地址和积分只告诉验证过的本人，验证码也只发到下单用的手机上；"
+             "我们不会用它做推销，也不会把号码给别人。不方便提供完整手机号的话，可以发送订单号和手机号后四位"
+             "（例如：DD260101000001 0001）来验证，或者点“转人工”请客服帮您。")
+PHONE_DOUBTS = ("为什么", "为啥", "干嘛", "干什么", "凭什么", "不想给", "不给", "不想提供", "不提供", "不想说",
+                "隐私", "泄露", "安全吗", "不方便", "一定要", "必须")
+
+
+def questions_the_phone(tracker: Tracker) -> bool:
+    """While a form waits for the phone or the code: the customer asks why, or does not want to give it."""
+    asked = tracker.get_slot("requested_slot") if tracker.active_loop_name else None
+    text = (tracker.latest_message or {}).get("text") or ""
+    return asked in ("phone", "verification_code") and any(word in text for word in PHONE_DOUBTS)
+
+
 def misunderstood_in_a_row(tracker: Tracker) -> int:
     """How many of the latest customer messages in a row fell back."""
     count = 0
@@ -27,6 +42,31 @@ def misunderstood_in_a_row(tracker: Tracker) -> int:
             break
         count += 1
     return count
+
+
+OUT_OF_SCOPE = ("抱歉，这个问题我暂时回答不了。我可以帮您查物流、办理退换货、查询积分和会员权益、介绍商品和优惠活动，"
+                "或者为您转人工客服。")
+
+
+class ActionOutOfScope(Action):
+    """A question the bot does not cover; while a form waits for the phone, a doubt about giving it
+    ("为什么要手机号？我不想给", which NLU reads as out of scope) gets the reason instead."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if questions_the_phone(tracker):
+            return explain_the_phone(dispatcher)
+        dispatcher.utter_message(text=OUT_OF_SCOPE)
+        return []
+
+
+def explain_the_phone(dispatcher: CollectingDispatcher) -> list[EventType]:
+    dispatcher.utter_message(text=WHY_PHONE, buttons=[{"title": "转人工", "payload": "/request_human"}])
+    return [UserUtteranceReverted()]  # forgotten: the form still waits for the phone (or the order proof)
 
 
 class ActionFallback(Action):
@@ -40,6 +80,8 @@ class ActionFallback(Action):
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         if answers_identity_question(tracker):
             return []  # a phone number, a code: NLU knows no intent for it, the form takes it next
+        if questions_the_phone(tracker):
+            return explain_the_phone(dispatcher)
         if text and intent != "nlu_fallback":
             return self.lost_dialogue(dispatcher, tracker)
         if not text:

@@ -12,6 +12,10 @@ EMPATHY = {
 }
 
 
+# A complaining customer who asks again while waiting: not the first apology word for word.
+STILL_UPSET = "非常理解您着急的心情，我们会尽快处理。"
+
+
 def empathy(topic: str, order_id: str | None = None) -> str:
     """First words to an unhappy customer, by topic (with the order they wrote about)."""
     text = EMPATHY.get(topic, EMPATHY["general"])

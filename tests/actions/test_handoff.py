@@ -1,4 +1,4 @@
-from actions.fallback import ActionFallback
+from actions.fallback import ActionFallback, ActionOutOfScope
 from actions.handoff import ActionDeclineHuman, ActionHandoff
 from actions.session import ActionSessionStart
 from tests.actions.conftest import make_tracker, signed
@@ -78,6 +78,26 @@ def test_a_message_no_rule_fits_is_answered_once_and_forgotten(run):
     assert [e["event"] for e in result.events] == ["rewind"]  # UserUtteranceReverted: Rasa listens again
     lost = run(ActionFallback(), make_tracker("好的", "affirm"))
     assert "换个说法" in lost.text and [e["event"] for e in lost.events] == ["rewind"]
+
+
+def test_why_the_phone_is_answered_and_the_form_keeps_waiting(run):
+    """"为什么要手机号？我不想给" while a form asks for the phone: why, and the other ways (issue 16)."""
+    for text, intent in [("为什么要手机号？我不想给", "nlu_fallback"), ("我不想给手机号", "deny"),
+                         ("凭什么要我的手机号", "complain")]:
+        asked = make_tracker(text, intent, active_loop="track_order_form", slots={"requested_slot": "phone"})
+        said = run(ActionFallback(), asked)
+        assert "只用来确认是您本人" in said.text and "订单号和手机号后四位" in said.text, text
+        assert [b["payload"] for b in said.buttons] == ["/request_human"]
+        assert [e["event"] for e in said.events] == ["rewind"]  # forgotten: the form still waits
+    elsewhere = run(ActionFallback(), make_tracker("为什么", "nlu_fallback"))  # no form waiting: the usual
+    assert "换个说法" in elsewhere.text
+    # NLU reads it as out of scope: the same answer, and the form keeps waiting.
+    asked = make_tracker("为什么要手机号？我不想给", "out_of_scope", active_loop="track_order_form",
+                         slots={"requested_slot": "phone"})
+    said = run(ActionOutOfScope(), asked)
+    assert "只用来确认是您本人" in said.text and [e["event"] for e in said.events] == ["rewind"]
+    plain = run(ActionOutOfScope(), make_tracker("今天天气怎么样", "out_of_scope"))
+    assert plain.text.startswith("抱歉，这个问题我暂时回答不了") and plain.events == []
 
 
 def test_empty_message_gets_a_prompt(run):

@@ -38,6 +38,31 @@ def test_the_bot_answers_in_web_chat_with_the_customers_data(stack, agent):
     assert detail["slots"]["customer_id"] == "C001"
 
 
+def test_the_return_form_and_the_points_read_as_a_customer_expects(stack):
+    """Issue 16's conversation defects, with the real bot: a tracked parcel on its way is not refused
+    before the question "请问要退哪个订单", buttons carry full order numbers, a reason in the customer's
+    words is shown with what it is filed as, the points no longer count the returned order, and a
+    guest who asks why the phone is needed is told why (then verifies another way)."""
+    customer = WebCustomer(stack.desk, "C001")
+    customer.say("我的快递到哪了 DD260001000001")
+    (asked,) = customer.say("我要退货")
+    assert asked["text"].startswith("请问要退哪个订单") and "包裹还在路上，签收后即可" not in asked["text"]
+    button = next(b for b in asked["buttons"] if "DD260001000002" in b["payload"])
+    assert button["title"].startswith("DD260001000002 ")
+    customer.say(button["title"], button["payload"])
+    (confirm,) = customer.say("尺码不合适，穿着太小了")
+    assert "七天无理由（按您说的“尺码不合适，穿着太小了”）" in confirm["text"]
+    customer.say("确认退货", "/affirm")
+    points = " ".join(r["text"] for r in customer.say("我有多少积分"))
+    assert "退货扣回积分（订单 DD260001000002） -89" in points
+
+    guest = WebCustomer(stack.desk)
+    guest.say("我的快递到哪了")
+    (why,) = guest.say("为什么要手机号？我不想给")
+    assert "只用来确认是您本人" in why["text"] and why["buttons"][0]["payload"] == "/request_human"
+    assert "张" in " ".join(r["text"] for r in guest.say("DD260001000001 0001"))  # the form still waited
+
+
 def test_handoff_agent_reply_and_back_to_the_bot(stack, agent):
     customer = WebCustomer(stack.desk, "C003")
     customer.say("DD260003000001 怎么还没到")
