@@ -17,13 +17,13 @@ TAKEN_BACK = "退货扣回积分（订单 {}）"
 
 def take_back_order_points(db: Session, *, order_id: str, now: datetime) -> int:
     """A refunded return gives back the points its order earned (not committed); the points taken back."""
-    earned = db.scalar(select(PointsEntry.delta).where(PointsEntry.reason == EARNED.format(order_id)))
+    earned = db.scalar(select(PointsEntry).where(PointsEntry.reason == EARNED.format(order_id)))
     taken = db.scalar(select(PointsEntry.id).where(PointsEntry.reason == TAKEN_BACK.format(order_id)))
-    if not earned or taken is not None:
+    if earned is None or taken is not None:
         return 0
-    customer_id = db.scalar(select(PointsEntry.customer_id).where(PointsEntry.reason == EARNED.format(order_id)))
-    db.add(PointsEntry(customer_id=customer_id, delta=-earned, reason=TAKEN_BACK.format(order_id), created_at=now))
-    return earned
+    db.add(PointsEntry(customer_id=earned.customer_id, delta=-earned.delta, reason=TAKEN_BACK.format(order_id),
+                       created_at=now))
+    return earned.delta
 
 
 def points_summary(db: Session, *, policy: Policy, customer_id: str, now: datetime) -> schemas.PointsSummary:
