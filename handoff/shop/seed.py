@@ -87,7 +87,8 @@ class _Builder:
         return self.now - timedelta(**kw)
 
     def order(self, customer: Customer, seq: int, scenario: str, total_fen: int,
-              items: list[tuple[str, str | None]] | None = None, place=None) -> Order:
+              items: list[tuple[str, str | None]] | None = None, place=None,
+              prices: list[int] | None = None) -> Order:
         rng = self.rng
         province, city = place or rng.choice(PLACES)
         number = int(customer.id[1:])
@@ -98,14 +99,15 @@ class _Builder:
             delivered_at=None, carrier=None, tracking_no=None,
         )
         chosen = items or rng.sample(CATALOG[:9], rng.choice([1, 1, 2]))
-        self._items(order, chosen, total_fen)
+        self._items(order, chosen, total_fen, prices)
         getattr(self, f"_{scenario}")(order)
         self.db.add(order)
         return order
 
-    def _items(self, order: Order, chosen, total_fen: int) -> None:
-        first = total_fen if len(chosen) == 1 else int(total_fen * self.rng.uniform(0.3, 0.7))
-        prices = [first, total_fen - first][: len(chosen)]
+    def _items(self, order: Order, chosen, total_fen: int, prices: list[int] | None = None) -> None:
+        if prices is None:
+            first = total_fen if len(chosen) == 1 else int(total_fen * self.rng.uniform(0.3, 0.7))
+            prices = [first, total_fen - first][: len(chosen)]
         for (name, exclusion), price in zip(chosen, prices):
             order.items.append(OrderItem(name=name, quantity=1, price_fen=price,
                                          return_exclusion=exclusion))
@@ -230,19 +232,20 @@ def _customer(n: int, rng: random.Random, now: datetime) -> Customer:
 
 
 def _showcase(b: _Builder, customers: dict[int, Customer]) -> None:
-    """Hand-picked orders for the README and the tests."""
+    """Hand-picked orders for the README and the tests, at the catalogue's prices (catalog.yml, which
+    the demo shop's page shows): 张伟 spends ¥1,146 (金卡), 李娜 ¥985 (银卡), 王芳 ¥398 (普通)."""
     c1, c2, c3 = customers[1], customers[2], customers[3]
-    b.order(c1, 1, "in_transit", 129900, [CATALOG[2]], ("上海", "上海"))
+    b.order(c1, 1, "in_transit", 65800, [CATALOG[2], CATALOG[1]], ("上海", "上海"), prices=[29900, 35900])
     b.order(c1, 2, "delivered_recent", 8900, [CATALOG[0]], ("浙江", "杭州"))
-    b.order(c1, 3, "delivered_20_days_ago", 59900, [CATALOG[5]], ("浙江", "杭州"))
-    b.order(c2, 1, "paid", 25900, [CATALOG[1]], ("北京", "北京"))
-    b.order(c2, 2, "delivered_recent", 6800, [CATALOG[9]], ("北京", "北京"))
+    b.order(c1, 3, "delivered_20_days_ago", 39900, [CATALOG[5]], ("浙江", "杭州"))
+    b.order(c2, 1, "paid", 35900, [CATALOG[1]], ("北京", "北京"))
+    b.order(c2, 2, "delivered_recent", 12800, [CATALOG[9]], ("北京", "北京"))
     b.order(c2, 3, "returning", 19900, [CATALOG[4]], ("北京", "北京"))
-    b.order(c2, 4, "delivered_old", 9900, [CATALOG[6]], ("北京", "北京"))
-    b.order(c3, 1, "delayed", 4900, [CATALOG[7]], ("新疆", "乌鲁木齐"))
-    b.order(c3, 2, "refunded", 12900, [CATALOG[3]], ("新疆", "乌鲁木齐"))
-    b.order(c3, 3, "unpaid", 2900, [CATALOG[8]], ("新疆", "乌鲁木齐"))
-    b.order(c3, 4, "delivered_recent", 15900, [CATALOG[1]], ("新疆", "乌鲁木齐"))
+    b.order(c2, 4, "delivered_old", 29900, [CATALOG[6]], ("北京", "北京"))
+    b.order(c3, 1, "delayed", 3900, [CATALOG[7]], ("新疆", "乌鲁木齐"))
+    b.order(c3, 2, "refunded", 8900, [CATALOG[3]], ("新疆", "乌鲁木齐"))
+    b.order(c3, 3, "unpaid", 6900, [CATALOG[8]], ("新疆", "乌鲁木齐"))
+    b.order(c3, 4, "delivered_recent", 35900, [CATALOG[1]], ("新疆", "乌鲁木齐"))
 
 
 def _generated(b: _Builder, customer: Customer, n: int, first_seq: int) -> list[Order]:

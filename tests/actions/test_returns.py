@@ -164,7 +164,7 @@ def test_unshipped_order_is_refunded_instantly(run):
         "customer_id": "C002", "order_id": "DD260002000001", "return_reason": "no_reason",
         "return_confirmed": True})
     result = run(ActionSubmitReturn(), tracker)
-    assert "已为您取消订单 DD260002000001 并退款 ¥259.00" in result.text
+    assert "已为您取消订单 DD260002000001 并退款 ¥359.00" in result.text
 
 
 def test_declined_confirmation_creates_nothing(run, desk_get):

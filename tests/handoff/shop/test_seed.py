@@ -42,3 +42,21 @@ def test_seeding_twice_adds_nothing(db):
     before = db.scalar(select(func.count()).select_from(Order))
     assert seed_if_empty(db) is False
     assert db.scalar(select(func.count()).select_from(Order)) == before
+
+
+def test_the_showcase_orders_cost_what_the_shop_page_says(client, db):
+    """The console showed the earbuds at ¥1299 and the shop page at ¥299 (issue 16): the hand-picked
+    orders of C001–C003 are at the catalogue's prices, and their totals are the sum of their items."""
+    from handoff.shop.catalog import load_catalog
+
+    catalog = load_catalog(client.app.state.desk.settings.shop_catalog_file)
+    price = {p.name: round(p.price * 100) for p in catalog.products}
+    showcase = db.scalars(select(Order).where(Order.customer_id.in_(["C001", "C002", "C003"]))).all()
+    assert len(showcase) == 11
+    for order in showcase:
+        assert order.total_fen == sum(i.price_fen * i.quantity for i in order.items), order.id
+        for item in order.items:
+            if item.name in price:
+                assert item.price_fen == price[item.name], (order.id, item.name)
+    earbuds = next(i for o in showcase for i in o.items if i.name == "降噪蓝牙耳机")
+    assert earbuds.price_fen == 29900
