@@ -33,6 +33,7 @@ from handoff.core.limits import TooManyRequests
 from handoff.core.realtime import Hub
 from handoff.core.redis import connect_async_redis, connect_redis
 from handoff.core.settings import Settings, get_settings
+from handoff.history import routes as history_routes
 from handoff.identity import routes as identity_routes
 from handoff.inbox import routes as inbox_routes
 from handoff.knowledge import routes as knowledge_routes
@@ -168,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     for router in (health.router, shop_routes.router, queue_routes.router, agent_routes.router,
                    chat_routes.router, chat_ws.router, console_routes.router, console_routes.pages,
-                   console_ws.router, survey_routes.router, report_routes.router, report_routes.pages,
+                   console_ws.router, history_routes.router, survey_routes.router, report_routes.router, report_routes.pages,
                    web_routes.router, web_routes.demo, wechat_routes.router, knowledge_routes.router,
                    knowledge_routes.live, training_routes.router, audit_routes.router, shop_routes.admin,
                    inbox_routes.router, inbox_routes.flags, identity_routes.router, identity_routes.demo):

@@ -18,6 +18,8 @@ from handoff.core.clock import UtcDatetime, shop_midnight, shop_today
 from handoff.core.context import Desk
 from handoff.core.errors import DeskError, Forbidden
 from handoff.core.ids import BodyId
+from handoff.history import service as history
+from handoff.history.schemas import TimelineEntry
 from handoff.queue import service as queue
 from handoff.queue.groups import GROUPS, REASONS
 from handoff.queue.models import HandoffRequest
@@ -49,6 +51,8 @@ class ConversationDetail(ConversationSummary):
     slots: dict
     customer_profile: shop_schemas.CustomerProfile | None
     orders: list[shop_schemas.OrderDetail]
+    # The customer's other conversations (with their rating) and their returns, newest first.
+    timeline: list[TimelineEntry] = []
 
 
 class TextIn(BaseModel):
@@ -81,21 +85,22 @@ def detail(desk: Desk, db: Session, *, conv_id: str, slots: dict, now: datetime)
     ).all()
     requested = db.scalar(select(HandoffRequest.created_at).where(HandoffRequest.conversation_id == conv_id)
                           .order_by(HandoffRequest.id.desc()).limit(1))
-    profile, orders = None, []
+    profile, orders, earlier = None, [], []
     if conv.customer_id:
         try:
             profile = shop.customer_profile(db, policy=desk.policy, customer_id=conv.customer_id, now=now)
             orders = [shop_orders.get_order(db, customer_id=conv.customer_id, order_id=o.order_id)
                       for o in shop_orders.list_orders(db, customer_id=conv.customer_id, limit=5)]
+            earlier = history.timeline(desk, db, customer_id=conv.customer_id, except_id=conv.id)
         except DeskError:
-            profile, orders = None, []
+            profile, orders, earlier = None, [], []
     return ConversationDetail(
         **summary(db, desk.policy, conv, now).model_dump(),
         messages=_with_delivery(db, conv, [conversations.console_message_out(m, names) for m in messages]),
         notes=[NoteOut(id=n.id, agent_name=name, text=n.text, created_at=n.created_at) for n, name in notes],
         handoff=HandoffInfo(reason=conv.reason, reason_name=REASONS.get(conv.reason or ""),
                             note=conv.handoff_note or "", requested_at=requested),
-        slots=slots, customer_profile=profile, orders=orders,
+        slots=slots, customer_profile=profile, orders=orders, timeline=earlier,
     )
 
 

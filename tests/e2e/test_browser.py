@@ -385,3 +385,26 @@ def test_a_presales_question_the_catalogue_cannot_answer_reaches_the_presales_gr
     transcript = agent.locator('[data-testid="console-message"][data-role="customer"]')
     expect(transcript.first).to_contain_text("键帽是什么材质")
     agent.screenshot(path=str(ARTIFACTS / "console-presales.png"))
+
+
+def test_an_agent_finds_a_conversation_by_order_number_and_sees_the_customers_history(browser, stack, shop_site):
+    customer = browser.new_context(viewport={"width": 420, "height": 760}).new_page()
+    conv_id = open_widget(customer, shop_site, "C003")
+    say(customer, "订单DD260003000004的鞋子什么时候能到")
+    expect(messages(customer, "bot")).to_have_count(2, timeout=30_000)
+
+    agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    login(agent, stack.desk, "xiaomei", "agent123")
+    agent.get_by_test_id("history-tab").click()
+    agent.get_by_test_id("history-q").fill("dd260003000004")  # as an agent types it
+    agent.get_by_test_id("history-search").click()
+    found = agent.locator(f'[data-testid="history-item"][data-conversation-id="{conv_id}"]')
+    expect(found).to_contain_text("王芳", timeout=10_000)
+    expect(found).to_contain_text("DD260003000004的鞋子")
+    found.click()
+    expect(agent.locator('[data-testid="console-message"][data-role="customer"]').first).to_contain_text(
+        "什么时候能到", timeout=10_000)
+    # The context panel lists the customer's history: C003's refunded order is a return of theirs.
+    expect(agent.get_by_test_id("customer-timeline")).to_contain_text("退货", timeout=10_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    agent.screenshot(path=str(ARTIFACTS / "console-history.png"))

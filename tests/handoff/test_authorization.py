@@ -100,6 +100,7 @@ AUTHORIZATION: dict[str, str | tuple[str, ...]] = {
     "GET /api/console/groups": "agent",
     "GET /api/console/queue": "agent",
     "GET /api/console/conversations": "agent",
+    "GET /api/console/history": "agent",
     "GET /api/console/conversations/{conv_id}": "agent",
     "POST /api/console/conversations/{conv_id}/claim": "agent",
     "POST /api/console/conversations/{conv_id}/messages": "holder",

@@ -93,8 +93,40 @@
       $("queue-list").hidden = S.tab !== "queue";
       $("mine-list").hidden = S.tab !== "mine";
       $("ticket-list").hidden = S.tab !== "tickets";
+      $("history").hidden = S.tab !== "history";
+      if (S.tab === "history") $("history-q").focus();
     };
   });
+
+  // History and search: past conversations by customer, phone, order number, words, tag and dates.
+  $("history-form").onsubmit = async (event) => {
+    event.preventDefault();
+    const params = new URLSearchParams();
+    for (const [key, id] of [["q", "history-q"], ["tag", "history-tag"], ["start", "history-start"], ["end", "history-end"]]) {
+      if ($(id).value.trim()) params.set(key, $(id).value.trim());
+    }
+    const list = $("history-list");
+    list.replaceChildren(el("div", "搜索中…", "empty-note"));
+    try {
+      const found = await api("GET", "/api/console/history?" + params);
+      list.replaceChildren();
+      if (!found.length) list.append(el("div", "没有找到相关会话", "empty-note"));
+      for (const c of found) {
+        const item = el("div", null, "item");
+        item.setAttribute("data-testid", "history-item");
+        item.dataset.conversationId = c.id;
+        const row = el("div", null, "row");
+        row.append(el("span", c.customer ? c.customer.name + "（" + c.customer.tier + "）" : UNVERIFIED, "name"));
+        if (c.phone_masked) row.append(el("span", c.phone_masked, "meta"));
+        row.append(el("span", c.state_name, "meta"));
+        const meta = el("div", [time(c.last_activity_at), CHANNELS[c.channel] || c.channel, c.reason_name,
+          c.rating ? "评分 " + "★".repeat(c.rating) : null, ...c.tags.map((t) => "#" + t)].filter(Boolean).join(" · "), "meta");
+        item.append(row, meta, el("div", c.snippet, "preview"));
+        item.onclick = () => openConversation(c.id);
+        list.append(item);
+      }
+    } catch (err) { list.replaceChildren(el("div", err.message, "empty-note")); }
+  };
 
   async function loadQueue() { S.queue = await api("GET", "/api/console/queue"); S.queueAt = Date.now(); renderQueue(); }
   async function loadMine() { S.mine = await api("GET", "/api/console/conversations?scope=mine"); renderMine(); }
@@ -443,8 +475,10 @@
     section("机器人已收集");
     // What the bot collected, in words; its own bookkeeping (which question is open, whether it offered
     // a human) is said once as 正在询问, or not at all once the conversation reached a human.
+    // 已提议转人工 only while the offer is open (offered, not handed off); the offer's reason code never.
+    const offerOpen = c.slots && c.slots.human_offered === true && !c.handoff.reason;
     const slots = Object.entries(c.slots || {}).filter(([k, v]) => SLOT_NAMES[k] && v !== null && v !== ""
-      && !(["human_offered", "handoff_reason"].includes(k) && c.handoff.reason));
+      && k !== "handoff_reason" && (k !== "human_offered" || offerOpen));
     const asking = (c.slots || {}).requested_slot;
     if (asking && SLOT_NAMES[asking]) slots.unshift(["requested_slot", asking]);
     const words = (k, v) => k === "requested_slot" ? SLOT_NAMES[v]
@@ -462,6 +496,19 @@
     else kv([["姓名", p.name], ["手机", p.phone_masked], ["会员等级", p.tier.name], ["积分", p.points],
       ["近12月消费", "¥" + p.spend_12m_yuan.toFixed(2)],
       ["距下一等级", p.next_tier ? p.next_tier.name + " 还差 ¥" + p.spend_to_next_tier_yuan.toFixed(2) : "已是最高等级"]]);
+
+    section("历史记录");
+    const past = el("div", null, "timeline");
+    past.setAttribute("data-testid", "customer-timeline");
+    if (!(c.timeline || []).length) past.append(el("div", c.customer ? "这是该客户的第一次咨询" : "访客：没有历史记录", "nlu"));
+    for (const e of c.timeline || []) {
+      const line = el("div", null, "entry " + e.kind);
+      line.append(el("div", time(e.at) + " " + e.title + (e.rating ? " · 评分 " + "★".repeat(e.rating) : ""), "what"),
+        el("div", e.detail, "nlu"));
+      if (e.conversation_id) { line.classList.add("link"); line.onclick = () => openConversation(e.conversation_id); }
+      past.append(line);
+    }
+    box.append(past);
 
     section("最近订单");
     if (!c.orders.length) box.append(el("div", "暂无订单", "nlu"));
