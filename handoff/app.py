@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from handoff import health, scheduled
 from handoff.agents import routes as agent_routes
 from handoff.agents.service import ensure_seed_agents
+from handoff.attachments import routes as attachment_routes
 from handoff.audit import routes as audit_routes
 from handoff.console import routes as console_routes
 from handoff.console import ws as console_ws
@@ -163,12 +164,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     # The widget runs on the shop's own pages: allow its origins for the chat API.
     app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origin_list,
-                       allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-Chat-Token"])
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+                       allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-Chat-Token", "X-File-Name", "X-Client-Id"])
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes,
+                       max_upload_bytes=settings.max_upload_bytes)
     if settings.trusted_proxy_list:  # the client's address and https, as the proxy saw them
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     for router in (health.router, shop_routes.router, queue_routes.router, agent_routes.router,
-                   chat_routes.router, chat_ws.router, console_routes.router, console_routes.pages,
+                   chat_routes.router, attachment_routes.chat, chat_ws.router, console_routes.router,
+                   attachment_routes.console_router, console_routes.pages,
                    console_ws.router, history_routes.router, survey_routes.router, report_routes.router, report_routes.pages,
                    web_routes.router, web_routes.demo, wechat_routes.router, knowledge_routes.router,
                    knowledge_routes.live, training_routes.router, audit_routes.router, shop_routes.admin,

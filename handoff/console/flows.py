@@ -12,10 +12,12 @@ from starlette.concurrency import run_in_threadpool
 from handoff.agents import service as agents
 from handoff.agents.models import Agent, Presence
 from handoff.agents.schemas import AgentOut
+from handoff.attachments import service as attachments
 from handoff.console import service
 from handoff.console.service import ConversationDetail, TransferIn
 from handoff.conversations import service as conversations
 from handoff.conversations.bot import BotUnavailable
+from handoff.conversations.schemas import ConsoleMessageOut
 from handoff.conversations.views import ConversationSummary, summary
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
@@ -99,3 +101,25 @@ async def resolve(desk: Desk, *, conv_id: str, agent_id: int) -> ConversationSum
     await desk.bot.resume(sender)
     await dispatch.assign(desk)
     return out
+
+
+async def send_attachment(desk: Desk, *, conv_id: str, agent_id: int, data: bytes, name: str) -> ConsoleMessageOut:
+    """A photo or a file from the agent to the customer: the agent may write in the conversation
+    (checked before any work on the file), the file checked and re-encoded, then sent like a reply."""
+
+    def check() -> None:
+        with desk.session() as db:
+            service.check_can_reply(db, conv_id=conv_id, agent=db.get(Agent, agent_id))
+
+    def send(prepared: attachments.Prepared) -> ConsoleMessageOut:
+        with desk.session() as db:
+            return service.reply(desk, db, conv_id=conv_id, agent=db.get(Agent, agent_id), text="",
+                                 now=utcnow(), prepared=prepared)
+
+    await run_in_threadpool(check)
+    prepared = await run_in_threadpool(attachments.prepare, desk.settings, data=data, name=name)
+    try:
+        return await run_in_threadpool(send, prepared)
+    except Exception:
+        prepared.discard()
+        raise

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handoff.agents.models import Agent
+from handoff.attachments import service as attachments
 from handoff.conversations import events
 from handoff.conversations import service as conversations
 from handoff.conversations.models import Conversation, Note, Role, State
@@ -122,13 +123,27 @@ def list_conversations(desk: Desk, db: Session, *, agent: Agent, scope: str, now
     return [summary(db, desk.policy, c, now) for c in db.scalars(query)]
 
 
-def reply(desk: Desk, db: Session, *, conv_id: str, agent: Agent, text: str, now: datetime) -> ConsoleMessageOut:
+def check_can_reply(db: Session, *, conv_id: str, agent: Agent) -> Conversation:
     conv = conversations.get_conversation(db, conv_id=conv_id)
     _check_holder(conv, agent)
     if conv.state != State.with_agent:
         raise DeskError("会话未在人工接待中，无法回复", "not_with_agent")
+    return conv
+
+
+def reply(desk: Desk, db: Session, *, conv_id: str, agent: Agent, text: str, now: datetime,
+          prepared: attachments.Prepared | None = None) -> ConsoleMessageOut:
+    """The agent's message (with ``prepared``: a photo or a file, already checked and on disk)."""
+    conv = check_can_reply(db, conv_id=conv_id, agent=agent)
+    attachment = None
+    if prepared is not None and prepared.kind != "image" and conv.channel == "wechat":
+        raise DeskError("微信公众号只能给客户发图片，不能发文件，请改发图片或文字", "wechat_images_only")
+    if prepared is not None:
+        attachment = attachments.add(db, prepared=prepared, conversation_id=conv.id, uploaded_by="agent",
+                                     agent_id=agent.id, now=now)
+        text = attachments.message_text(prepared)
     message = conversations.add_message(db, conv=conv, role=Role.agent, text=text.strip(), now=now,
-                                        agent_id=agent.id)
+                                        agent_id=agent.id, attachment=attachment)
     if conv.first_agent_reply_at is None:
         conv.first_agent_reply_at = now
         if conv.sla_due_at is not None and now > conv.sla_due_at:

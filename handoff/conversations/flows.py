@@ -16,6 +16,10 @@ WeChat, all call it). Two units of work in SQL around one call to Rasa:
    bot is down and the customer pressed 转人工, ``queue/flows.when_bot_is_down``;
 4. after a handoff, ``queue/dispatch.assign`` (outside the bot's turn).
 
+A photo or a file (``handle_customer_attachment``) is stored the same way
+but never goes to the bot, which cannot read it: the desk answers it (a
+return's photo is filed with the return).
+
 If Rasa does not answer within ``bot_timeout_seconds`` the customer gets an
 apology and the offer of a human; their message is already stored, so
 nothing is lost.
@@ -31,6 +35,8 @@ from redis.client import Pipeline
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from handoff.attachments import service as attachments
+from handoff.attachments.models import Attachment
 from handoff.conversations import escalation, events, limits
 from handoff.conversations import service as conversations
 from handoff.conversations.bot import BotUnavailable, nlu_summary
@@ -42,6 +48,7 @@ from handoff.core.context import Desk
 from handoff.queue import dispatch
 from handoff.queue import flows as handoffs
 from handoff.queue import service as queue
+from handoff.shop import returns
 from handoff.survey import service as survey
 
 logger = logging.getLogger(__name__)
@@ -114,16 +121,18 @@ class Turn:
 
 
 def _store_customer_message(desk: Desk, db: Session, live: Pipeline, conv: Conversation, text: str,
-                            client_id: str | None, survey_answer: bool = False):
+                            client_id: str | None, survey_answer: bool = False,
+                            attachment: Attachment | None = None):
     now = utcnow()
-    message, created = conversations.add_customer_message(db, conv=conv, text=text, client_id=client_id, now=now)
+    message, created = conversations.add_customer_message(db, conv=conv, text=text, client_id=client_id, now=now,
+                                                          attachment=attachment)
     if created:
         if conv.state == State.closed and not survey_answer:  # the customer writes again: back to the bot
             conv.state = State.bot
             db.commit()
             events.state_changed(live, conv)
         events.message_added(live, conv, message, {})
-        if conv.state != State.with_agent and not survey_answer:
+        if conv.state != State.with_agent and not survey_answer and attachment is None:
             events.typing(live, conv, "bot")
     tier = queue.customer_tier(desk, db, customer_id=conv.customer_id, now=now)
     # Signed: the action server believes who the customer is only from the desk.
@@ -247,6 +256,62 @@ async def handle_unreadable(desk: Desk, *, conv_id: str, text: str, client_id: s
 
     async with _lock(conv_id):
         return await run_in_threadpool(work)
+
+
+def _about_attachment(db: Session, conv: Conversation, attachment: Attachment) -> dict:
+    """The desk's answer to a photo or a file while no agent holds the conversation: a return's
+    photo is filed with the return; otherwise the customer is told who will look at it."""
+    what = "图片" if attachment.kind == "image" else "文件"
+    if attachment.kind == "image" and conv.customer_id:
+        ret = returns.attach_photo(db, customer_id=conv.customer_id, attachment=attachment, now=utcnow())
+        if ret is not None:
+            return {"text": f"收到照片，已附在退货申请 {ret.id}（订单 {ret.order_id}）上，"
+                            "我们会尽快审核，审核结果会在这里通知您。", "buttons": []}
+    if conv.state == State.queued:
+        return {"text": f"收到您的{what}了，客服接入后会一起查看。", "buttons": []}
+    return {"text": f"收到您的{what}了。我还看不懂{what}里的内容，请用文字简单说一下遇到的问题；"
+                    f"需要客服查看{what}，请点“转人工”。", "buttons": [HUMAN_BUTTON]}
+
+
+async def handle_customer_attachment(desk: Desk, *, conv_id: str, data: bytes, name: str, client_id: str | None,
+                                     web: WebClient | None = None) -> tuple[MessageOut, list[MessageOut]]:
+    """A photo or a file from the customer: checked and re-encoded (``attachments/service.prepare``),
+    stored as a message the agent sees; without an agent, the desk answers it (``_about_attachment``).
+    The bot is not called: it cannot read pictures."""
+    if web is not None:  # before any work on the file
+        def check() -> None:
+            with desk.session() as db:
+                conversations.authorize(db, conv_id=conv_id, token=web.token)
+                limits.message(desk, conv_id=conv_id, ip=web.ip)
+        await run_in_threadpool(check)
+    prepared = await run_in_threadpool(attachments.prepare, desk.settings, data=data, name=name)
+    stored = False  # once its message is committed, the files stay whatever happens next
+
+    def work() -> tuple[MessageOut, list[MessageOut]]:
+        nonlocal stored
+        with desk.session() as db, realtime.batch(desk.redis) as live:
+            conv = conversations.get_conversation(db, conv_id=conv_id)
+            attachment = attachments.add(db, prepared=prepared, conversation_id=conv.id, uploaded_by="customer",
+                                         now=utcnow())
+            message, created, _ = _store_customer_message(desk, db, live, conv, attachments.message_text(prepared),
+                                                          client_id, attachment=attachment)
+            out = conversations.message_out(message)
+            if not created:  # a resend: the first upload's message stands
+                prepared.discard()
+                return out, []
+            stored = True
+            if conv.state == State.with_agent:
+                return out, []
+            survey.moved_on(db, survey.latest(db, conv_id))
+            return out, _store_replies(db, live, conv, [_about_attachment(db, conv, attachment)])
+
+    async with _lock(conv_id):
+        try:
+            return await run_in_threadpool(work)
+        except Exception:
+            if not stored:
+                prepared.discard()
+            raise
 
 
 def _pressed(nlu: dict | None, payload: str | None) -> dict | None:

@@ -4,8 +4,9 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from handoff.attachments.models import Attachment
 from handoff.core.db import Base
 
 
@@ -70,7 +71,11 @@ class Message(Base):
     client_id: Mapped[str | None] = mapped_column(String(64))
     # What the bot understood (customer messages): intent, confidence, entities, sentiment.
     nlu: Mapped[dict | None] = mapped_column(JSON)
+    # A photo or a file (handoff/attachments/); the text is then "[图片]" or "[文件] <name>".
+    attachment_id: Mapped[str | None] = mapped_column(ForeignKey("attachments.id"))
     created_at: Mapped[datetime]
+
+    attachment: Mapped[Attachment | None] = relationship()
 
 
 class Note(Base):

@@ -8,6 +8,18 @@ class Button(BaseModel):
     payload: str
 
 
+class AttachmentOut(BaseModel):
+    """A photo or a file of a message. Its bytes: GET .../attachments/{id} (the chat token, or an agent)."""
+
+    id: str
+    kind: str  # image | pdf
+    name: str
+    content_type: str
+    size_bytes: int
+    width: int | None = None
+    height: int | None = None
+
+
 class MessageOut(BaseModel):
     """A message as the customer sees it."""
 
@@ -19,6 +31,7 @@ class MessageOut(BaseModel):
     agent_name: str | None = None
     client_id: str | None = None
     created_at: UtcDatetime
+    attachment: AttachmentOut | None = None
 
 
 class ConsoleMessageOut(MessageOut):

@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handoff.agents.models import Agent
+from handoff.attachments.models import Attachment
 from handoff.conversations.models import Conversation, Message, Role, State, Ticket
-from handoff.conversations.schemas import ConsoleMessageOut, CustomerRef, MessageOut
+from handoff.conversations.schemas import AttachmentOut, ConsoleMessageOut, CustomerRef, MessageOut
 from handoff.core import signing
 from handoff.core.errors import DeskError, Forbidden, NotFound
 from handoff.core.settings import Settings
@@ -89,11 +90,12 @@ def _take_seqs(db: Session, conv: Conversation, count: int, now: datetime) -> in
 
 def add_message(db: Session, *, conv: Conversation, role: Role, text: str, now: datetime,
                 buttons: list[dict] | None = None, agent_id: int | None = None,
-                client_id: str | None = None, nlu: dict | None = None) -> Message:
+                client_id: str | None = None, nlu: dict | None = None,
+                attachment: Attachment | None = None) -> Message:
     """Append a message with the conversation's next sequence number (not committed)."""
     message = Message(conversation_id=conv.id, seq=_take_seqs(db, conv, 1, now), role=role, text=text,
                       buttons=buttons or [], agent_id=agent_id, client_id=client_id,
-                      nlu=nlu, created_at=now)
+                      nlu=nlu, attachment=attachment, created_at=now)
     db.add(message)
     db.flush()
     return message
@@ -113,13 +115,14 @@ def add_bot_messages(db: Session, *, conv: Conversation, said: list[tuple[str, l
 
 
 def add_customer_message(db: Session, *, conv: Conversation, text: str, client_id: str | None,
-                         now: datetime) -> tuple[Message, bool]:
+                         now: datetime, attachment: Attachment | None = None) -> tuple[Message, bool]:
     """Store the customer's message once per client_id: (message, newly stored).
 
     A resend is rare: it is found by the unique (conversation, client_id) when the
     insert fails, not looked up before every message."""
     try:
-        message = add_message(db, conv=conv, role=Role.customer, text=text, now=now, client_id=client_id)
+        message = add_message(db, conv=conv, role=Role.customer, text=text, now=now, client_id=client_id,
+                              attachment=attachment)
         db.commit()
     except IntegrityError:  # sent before (a resend), or the same client_id raced in through another socket
         db.rollback()
@@ -163,7 +166,14 @@ def message_out(message: Message, names: dict[int, str] | None = None) -> Messag
         buttons=message.buttons or [], client_id=message.client_id,
         agent_name=(names or {}).get(message.agent_id) if message.agent_id else None,
         created_at=message.created_at,
+        attachment=attachment_out(message.attachment) if message.attachment_id else None,
     )
+
+
+def attachment_out(attachment: Attachment) -> AttachmentOut:
+    return AttachmentOut(id=attachment.id, kind=attachment.kind, name=attachment.name,
+                         content_type=attachment.content_type, size_bytes=attachment.size_bytes,
+                         width=attachment.width, height=attachment.height)
 
 
 def console_message_out(message: Message, names: dict[int, str] | None = None) -> ConsoleMessageOut:

@@ -29,6 +29,14 @@ class Unauthorized(DeskError):
     status_code = 401
 
 
+class TooLarge(DeskError):
+    status_code = 413
+
+
+class Unsupported(DeskError):
+    status_code = 415
+
+
 FIELD_NAMES = {"text": "消息", "username": "用户名", "password": "密码", "display_name": "姓名",
                "contact": "联系方式", "capacity": "接待上限", "skills": "技能组", "tags": "标签",
                "title": "标题", "intent": "意图", "version": "版本",

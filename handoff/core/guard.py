@@ -1,7 +1,8 @@
 """What every HTTP request must pass before a route sees it (pure ASGI middleware).
 
 - A body larger than ``max_body_bytes`` is refused with 413, whether it
-  declares its length or streams it.
+  declares its length or streams it; a POST to an upload path (``uploads``,
+  photos and files in chat) may be up to ``max_upload_bytes``.
 - NUL and other control characters (except tab, newline, carriage return)
   are refused with 422 in the path, the query string and the strings of a
   JSON body: PostgreSQL cannot store NUL, and nobody types the others.
@@ -35,10 +36,20 @@ async def _refuse(send: Send, status: int, detail: str, code: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+UPLOADS = re.compile(r"^/api/(chat|console)/conversations/[^/]+/attachments$")
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+
+
 class RequestGuard:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, max_upload_bytes: int = 0,
+                 uploads: re.Pattern = UPLOADS) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max(max_upload_bytes, max_body_bytes)
+        self.uploads = uploads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -56,8 +67,10 @@ class RequestGuard:
             return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length", b"")
-        too_large = f"请求内容太大：最多 {self.max_body_bytes // 1024} KB"
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
+        upload = scope.get("method") == "POST" and self.uploads.match(scope.get("path", ""))
+        limit = self.max_upload_bytes if upload else self.max_body_bytes
+        too_large = f"{'文件' if upload else '请求内容'}太大：最多 {_size(limit)}"
+        if declared.isdigit() and int(declared) > limit:
             await _refuse(send, 413, too_large, "too_large")
             return
         # Read the whole (bounded) body first, then hand it to the app in one piece.
@@ -68,7 +81,7 @@ class RequestGuard:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 await _refuse(send, 413, too_large, "too_large")
                 return
             chunks.append(chunk)

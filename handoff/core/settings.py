@@ -102,6 +102,16 @@ class Settings(BaseSettings):
     messages_per_ip_per_minute: int = 120
     messages_per_conversation_per_minute: int = 30
 
+    # Photos and files in chat (handoff/attachments/): kept in this folder,
+    # outside every static folder, and served only after an access check.
+    uploads_dir: Path = REPO_ROOT / "var" / "uploads"
+    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    # An image larger than this (width × height) is refused before it is
+    # decoded: a small PNG can otherwise unpack to gigabytes.
+    max_image_pixels: int = Field(40_000_000, ge=1)
+    # Stored images are scaled down to this longest side.
+    max_image_side: int = Field(2560, ge=320)
+
     # Verifying an anonymous customer (handoff/identity/): a one-time code
     # sent by SMS to the phone they ordered with, or an order number and the
     # phone's last four digits.

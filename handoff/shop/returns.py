@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from handoff.attachments.models import Attachment
 from handoff.core.errors import Conflict, DeskError
 from handoff.shop import points, schemas
 from handoff.shop.customers import newest_first, yuan
@@ -184,3 +185,20 @@ def list_returns(db: Session, *, policy: Policy, customer_id: str,
     if order_id:
         query = query.where(ReturnRequest.order_id == normalize_order_id(order_id))
     return [_return_out(policy, r) for r in db.scalars(query)]
+
+
+PHOTO_WITHIN = timedelta(days=7)
+
+
+def attach_photo(db: Session, *, customer_id: str, attachment: Attachment, now: datetime) -> ReturnRequest | None:
+    """The customer's photo of the problem, for their newest open return that asked for one and has none
+    yet (filed within the last week): that return, or None (not committed)."""
+    has_photo = select(Attachment.id).where(Attachment.return_id == ReturnRequest.id).exists()
+    ret = db.scalar(select(ReturnRequest).where(
+        ReturnRequest.customer_id == customer_id, ReturnRequest.needs_photo.is_(True),
+        ReturnRequest.status.in_((ReturnStatus.pickup_scheduled, ReturnStatus.received)),
+        ReturnRequest.created_at >= now - PHOTO_WITHIN, ~has_photo,
+    ).order_by(ReturnRequest.created_at.desc()).limit(1))
+    if ret is not None:
+        attachment.return_id = ret.id
+    return ret

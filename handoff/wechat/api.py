@@ -1,4 +1,5 @@
-"""WeChat's server API as the desk uses it: the access token and customer-service messages.
+"""WeChat's server API as the desk uses it: the access token, customer-service messages (text and
+images) and temporary media (a follower's photo downloaded, an agent's uploaded).
 
 The access token is cached in Redis, so every desk process shares one: one
 process fetches it (under a short Redis lock) and stores it until
@@ -85,6 +86,54 @@ class WechatApi:
             return response.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise WechatError(SYSTEM_BUSY, f"{type(exc).__name__}: {exc}") from exc
+
+    async def download_media(self, account: WechatAccount, media_id: str, max_bytes: int) -> bytes:
+        """A temporary media file (a follower's photo): its bytes, at most ``max_bytes`` + 1 read (the
+        caller refuses larger ones). WeChat answers an error as JSON instead of the file."""
+        for attempt in range(2):
+            token = await self.access_token(account)
+            try:
+                async with self._http.stream("GET", self.base_url + "/cgi-bin/media/get",
+                                             params={"access_token": token, "media_id": media_id}) as response:
+                    kind = response.headers.get("content-type", "")
+                    if response.status_code != 200 or "json" in kind or kind.startswith("text/"):
+                        body = json.loads(await response.aread() or b"{}")
+                        code = int(body.get("errcode", SYSTEM_BUSY))
+                        if code in TOKEN_INVALID and attempt == 0:
+                            self._drop(account, token)
+                            continue
+                        raise WechatError(code, str(body.get("errmsg", f"HTTP {response.status_code}")))
+                    data = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        data += chunk
+                        if len(data) > max_bytes:
+                            break
+                    return bytes(data)
+            except (httpx.HTTPError, ValueError) as exc:
+                raise WechatError(SYSTEM_BUSY, f"{type(exc).__name__}: {exc}") from exc
+        raise WechatError(SYSTEM_BUSY, "no answer")
+
+    async def send_image(self, account: WechatAccount, openid: str, image: bytes, filename: str) -> None:
+        """A photo as a customer-service message: uploaded as temporary media, then sent by its media_id."""
+        for attempt in range(2):
+            token = await self.access_token(account)
+            try:
+                response = await self._http.post(self.base_url + "/cgi-bin/media/upload",
+                                                 params={"access_token": token, "type": "image"},
+                                                 files={"media": (filename, image)})
+                body = response.json()
+            except (httpx.HTTPError, ValueError) as exc:
+                raise WechatError(SYSTEM_BUSY, f"{type(exc).__name__}: {exc}") from exc
+            code = int(body.get("errcode", 0))
+            if code in TOKEN_INVALID and attempt == 0:
+                self._drop(account, token)
+                continue
+            if code or not body.get("media_id"):
+                raise WechatError(code or SYSTEM_BUSY, str(body.get("errmsg", "no media_id")))
+            await self.call(account, "/cgi-bin/message/custom/send",
+                            {"touser": openid, "msgtype": "image", "image": {"media_id": body["media_id"]}})
+            return
+        raise WechatError(SYSTEM_BUSY, "no answer")
 
     async def call(self, account: WechatAccount, path: str, payload: dict) -> dict:
         """POST to an API that takes the access token; retries a stale token once and a busy system twice."""

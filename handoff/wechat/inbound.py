@@ -26,9 +26,11 @@ from wechatpy.messages import BaseMessage
 
 from handoff.conversations import flows
 from handoff.core.context import Desk
+from handoff.core.errors import DeskError
 from handoff.core.redis import swap
 from handoff.core.settings import WechatAccount
 from handoff.wechat import outbox, service
+from handoff.wechat.api import WechatError
 from handoff.wechat.protocol import dedupe_key, render_text_reply
 
 logger = logging.getLogger(__name__)
@@ -67,13 +69,13 @@ async def receive(desk: Desk, account: WechatAccount, message: BaseMessage, encr
         user_id = task.result()
         claimed = user_id and await run_in_threadpool(outbox.claim, desk, user_id, "sending", False)
         desk.redis.delete(turn)
-        chunks = claimed.chunks if claimed else []
-        if len(chunks) == 1:
+        passive = claimed.passive_text if claimed else None
+        if passive is not None:
             await run_in_threadpool(outbox.record, desk, claimed, "passive")
-            desk.redis.set(key, "reply:" + chunks[0], ex=SEEN_SECONDS)
-            return _xml(render_text_reply(account, message, chunks[0], encrypted))
+            desk.redis.set(key, "reply:" + passive, ex=SEEN_SECONDS)
+            return _xml(render_text_reply(account, message, passive, encrypted))
         desk.redis.set(key, "async", ex=SEEN_SECONDS)
-        if claimed:  # too long for one message: all of it as customer-service messages
+        if claimed:  # too long for one message, or a photo: all of it as customer-service messages
             _in_background(outbox.send(desk, claimed))
         return success()
     # The bot is slow (or WeChat already retried): answer now, send the reply when it is ready.
@@ -132,12 +134,33 @@ async def handle(desk: Desk, account: WechatAccount, message: BaseMessage) -> in
                                             payload=None, client_id=client_id)
     elif kind == "event":
         await _event(desk, account, message, event, conv_id)
-    else:  # picture, voice without text, file, video, location, link
+    elif kind == "image" and desk.wechat is not None and message.media_id:
+        await _picture(desk, account, message, conv_id, client_id)
+    else:  # voice without text, file, video, location, link
         raw = message._data  # wechatpy keeps the fields; types it has no class for (file) are "unknown"
         kind = str(raw.get("MsgType") or kind).lower()
         await flows.handle_unreadable(desk, conv_id=conv_id, text=service.media_text(kind, raw.get("MediaId")),
                                       client_id=client_id, prompt=service.MEDIA_PROMPT)
     return user_id
+
+
+async def _picture(desk: Desk, account: WechatAccount, message: BaseMessage, conv_id: str,
+                   client_id: str | None) -> None:
+    """A photo: downloaded through the media API and handled like a web chat photo (checked,
+    re-encoded, filed with a return that asked for it). When WeChat will not give it, or it is
+    refused, the agent still sees that a photo came and the customer is asked for words."""
+    try:
+        data = await desk.wechat.download_media(account, message.media_id, desk.settings.max_upload_bytes)
+        await flows.handle_customer_attachment(desk, conv_id=conv_id, data=data, name="微信图片.jpg",
+                                               client_id=client_id)
+        return
+    except WechatError as exc:
+        logger.warning("could not download WeChat media %s: %s", message.media_id, exc)
+        prompt = service.MEDIA_PROMPT
+    except DeskError as exc:  # refused (too large, not an image): say why
+        prompt = f"抱歉，这张图片无法接收：{exc.message}。您也可以用文字描述问题，或回复“转人工”。"
+    await flows.handle_unreadable(desk, conv_id=conv_id, text=service.media_text("image", message.media_id),
+                                  client_id=client_id, prompt=prompt)
 
 
 async def _event(desk: Desk, account: WechatAccount, message: BaseMessage, event: str, conv_id: str) -> None:

@@ -18,13 +18,14 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from handoff.attachments import service as attachments
 from handoff.conversations import events
 from handoff.conversations import service as conversations
 from handoff.conversations.models import Conversation, Message, Role
@@ -57,10 +58,27 @@ class Claimed:
     subscribed: bool
     message_ids: list[int]
     texts: list[str]
+    # Position in ``texts`` -> the attachment id of a photo, sent as an image instead of its text.
+    images: dict[int, str] = field(default_factory=dict)
 
     @property
-    def chunks(self) -> list[str]:
-        return split_text(self.texts)
+    def sends(self) -> list[tuple[str, str]]:
+        """What goes out, in order: ("text", joined texts) and ("image", attachment id)."""
+        out: list[tuple[str, str]] = []
+        run: list[str] = []
+        for i, text in enumerate(self.texts):
+            if i in self.images:
+                out += [("text", chunk) for chunk in split_text(run)] + [("image", self.images[i])]
+                run = []
+            else:
+                run.append(text)
+        return out + [("text", chunk) for chunk in split_text(run)]
+
+    @property
+    def passive_text(self) -> str | None:
+        """The one text that can go back in the HTTP answer, if that is all there is to send."""
+        sends = self.sends
+        return sends[0][1] if len(sends) == 1 and sends[0][0] == "text" else None
 
 
 def wechat_text(message: Message) -> str:
@@ -96,8 +114,10 @@ def claim(desk: Desk, user_id: int, status: str = "sending", respect_turn: bool 
             db.add(WechatDelivery(message_id=message.id, conversation_id=user.conversation_id, status=status,
                                   detail="", updated_at=now))
         db.commit()
+        images = {i: m.attachment_id for i, m in enumerate(outbound)
+                  if m.attachment_id and m.attachment.kind == "image"}
         return Claimed(user.id, user.app_id, user.openid, user.conversation_id, user.last_inbound_at,
-                       user.subscribed, [m.id for m in outbound], [wechat_text(m) for m in outbound])
+                       user.subscribed, [m.id for m in outbound], [wechat_text(m) for m in outbound], images)
 
 
 def record(desk: Desk, claimed: Claimed, status: str, detail: str = "") -> None:
@@ -156,8 +176,12 @@ async def send(desk: Desk, claimed: Claimed) -> None:
         await run_in_threadpool(record, desk, claimed, "undeliverable", OUTSIDE_WINDOW)
         return
     try:
-        for chunk in claimed.chunks:
-            await desk.wechat.send_text(account, claimed.openid, chunk)
+        for kind, value in claimed.sends:
+            if kind == "image":
+                image = await run_in_threadpool(attachments.path_of(desk.settings, value).read_bytes)
+                await desk.wechat.send_image(account, claimed.openid, image, f"{value}.jpg")
+            else:
+                await desk.wechat.send_text(account, claimed.openid, value)
     except WechatError as exc:
         logger.warning("customer-service message to %s refused: %s", claimed.openid, exc)
         detail = OUTSIDE_WINDOW if exc.outside_window else f"发送失败（微信错误码 {exc.code}）：{exc.message}"

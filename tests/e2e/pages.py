@@ -47,3 +47,13 @@ def login(page: Page, desk: str, username: str, password: str) -> None:
     page.get_by_test_id("login-password").fill(password)
     page.get_by_test_id("login-submit").click()
     expect(page.get_by_test_id("reports-link")).to_be_visible(timeout=15_000)
+
+
+def agent_claims(browser, desk: str, username: str, password: str, conv_id: str, timeout: float = 30_000) -> Page:
+    """An agent's console (desktop size), logged in, with the waiting conversation claimed."""
+    agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    login(agent, desk, username, password)
+    item = agent.locator(f'[data-testid="queue-item"][data-conversation-id="{conv_id}"]')
+    expect(item).to_be_visible(timeout=timeout)
+    item.get_by_test_id("claim").click()
+    return agent

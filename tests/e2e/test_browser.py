@@ -14,7 +14,8 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.pages import ARTIFACTS, login, messages, open_widget, say
+from tests.e2e.pages import ARTIFACTS, agent_claims, login, messages, open_widget, say
+from tests.handoff.attachments.images import jpeg_with_location, png
 from tests.support.wechat_standin import desk_client, message_xml
 
 def test_customer_agent_and_bot_loop(browser, stack, shop_site):
@@ -75,11 +76,7 @@ def test_customer_text_is_shown_as_text_in_the_console(browser, stack, shop_site
     conv_id = open_widget(customer, shop_site, "C003")
     say(customer, '<img src=x onerror="window.pwned=1"><b>转人工</b>')
     say(customer, "转人工")
-    agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-    login(agent, stack.desk, "supervisor", "super123")
-    item = agent.locator(f'[data-testid="queue-item"][data-conversation-id="{conv_id}"]')
-    expect(item).to_be_visible(timeout=30_000)
-    item.get_by_test_id("claim").click()
+    agent = agent_claims(browser, stack.desk, "supervisor", "super123", conv_id)
     said = agent.locator('[data-testid="console-message"][data-role="customer"]').first
     expect(said).to_contain_text('<img src=x onerror="window.pwned=1"><b>转人工</b>', timeout=15_000)
     assert agent.evaluate("window.pwned") is None
@@ -408,3 +405,55 @@ def test_an_agent_finds_a_conversation_by_order_number_and_sees_the_customers_hi
     expect(agent.get_by_test_id("customer-timeline")).to_contain_text("退货", timeout=10_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     agent.screenshot(path=str(ARTIFACTS / "console-history.png"))
+
+
+def test_a_customer_on_a_phone_sends_a_photo_and_the_agent_sees_it_and_sends_one_back(browser, stack):
+    """390×844 with touch, the demo shop's page: the photo goes through the widget's picker (on a phone it
+    offers the camera), is shown in the chat, reaches the agent's console, and the agent answers with one."""
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+    with phone.expect_response(lambda r: r.url.endswith("/api/chat/conversations")
+                               and r.request.method == "POST") as opened:
+        phone.goto(f"{stack.desk}/")
+        phone.get_by_test_id("chat-launcher").click()
+    conv_id = opened.value.json()["id"]
+    expect(messages(phone, "bot").first).to_contain_text("欢迎", timeout=15_000)
+    assert phone.get_by_test_id("chat-file").get_attribute("accept").startswith("image/")
+    attach = phone.get_by_test_id("chat-attach").bounding_box()
+    assert attach["x"] >= 0 and attach["x"] + attach["width"] <= 390  # on screen beside 发送
+    phone.get_by_test_id("chat-file").set_input_files(
+        files=[{"name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_location(600, 400)}])
+    sent = messages(phone, "customer").last.get_by_test_id("chat-image")
+    expect(sent).to_be_visible(timeout=15_000)
+    expect(messages(phone, "bot").last).to_contain_text("收到您的图片了", timeout=15_000)
+    # What is shown is the desk's copy, read with the chat token (the pending local preview is gone).
+    expect(messages(phone, "customer").last).not_to_have_class(re.compile("pending"))
+    phone.wait_for_function("() => { const i = document.querySelector('[data-shopchat]').shadowRoot"
+                            ".querySelectorAll('[data-testid=chat-image]'); return i.length && i[0].naturalWidth > 0 }")
+    # Something that is not a picture is refused in Chinese, and nothing is shown as sent.
+    sent_before = messages(phone, "customer").count()
+    phone.get_by_test_id("chat-file").set_input_files(
+        files=[{"name": "invoice.jpg", "mimeType": "image/jpeg", "buffer": b"<?php echo 1; ?>"}])
+    expect(phone.get_by_test_id("chat-hint")).to_contain_text("只能发送 JPG、PNG、GIF、WEBP 格式的图片或 PDF 文件", timeout=10_000)
+    expect(messages(phone, "customer")).to_have_count(sent_before)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "widget-photo-phone.png"))
+
+    say(phone, "转人工")
+    agent = agent_claims(browser, stack.desk, "xiaomei", "agent123", conv_id)
+    photo = agent.locator('[data-testid="console-message"][data-role="customer"]').get_by_test_id("console-image")
+    expect(photo).to_be_visible(timeout=10_000)
+    photo.evaluate("img => img.decode()")
+    assert photo.evaluate("img => img.naturalWidth") > 0
+    agent.get_by_test_id("reply-file").set_input_files(
+        files=[{"name": "尺码表.png", "mimeType": "image/png", "buffer": png(300, 200)}])
+    expect(agent.locator('[data-testid="console-message"][data-role="agent"]').get_by_test_id("console-image")
+           ).to_be_visible(timeout=10_000)
+    agent.screenshot(path=str(ARTIFACTS / "console-photo.png"))
+
+    from_agent = messages(phone, "agent").last.get_by_test_id("chat-image")
+    expect(from_agent).to_be_visible(timeout=10_000)
+    from_agent.click()
+    expect(phone.get_by_test_id("chat-viewer")).to_be_visible()
+    phone.screenshot(path=str(ARTIFACTS / "widget-photo-viewer-phone.png"))
+    phone.get_by_test_id("chat-viewer").click()
+    expect(phone.get_by_test_id("chat-viewer")).to_have_count(0)

@@ -29,6 +29,7 @@ def settings(tmp_path) -> Settings:
         maintenance_seconds=0.2,
         seed_demo_reports=False,  # tests/handoff/reports/test_reports.py seeds them where it wants them
         training_dir=tmp_path / "training",
+        uploads_dir=tmp_path / "uploads",
         initial_model=tmp_path / "no-model.tar.gz",  # no model version unless a test makes one
     )
 

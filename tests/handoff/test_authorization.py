@@ -34,10 +34,12 @@ from starlette.websockets import WebSocketDisconnect
 
 from handoff.app import create_app
 from handoff.training.models import OPEN_STATES, TrainingJob
+from tests.handoff.attachments.images import png
 from tests.handoff.conftest import TOKEN, Staff
 from tests.support.wechat_standin import new_account
 
 WECHAT = new_account("wxauthz000000000001")
+PNG = png()
 
 IDENTITIES = ("anonymous", "chat", "other_chat", "agent", "supervisor", "admin", "service")
 ALLOWED = {
@@ -95,6 +97,8 @@ AUTHORIZATION: dict[str, str | tuple[str, ...]] = {
     "POST /api/chat/conversations/{conv_id}/messages": "chat",
     "GET /api/chat/conversations/{conv_id}/status": "chat",
     "POST /api/chat/conversations/{conv_id}/tickets": "chat",
+    "POST /api/chat/conversations/{conv_id}/attachments": "chat",
+    "GET /api/chat/conversations/{conv_id}/attachments/{attachment_id}": "chat",
     "GET /api/demo/sign": "public",  # demo mode only (DESK_DEMO_MODE), 404 otherwise
     # The agent console.
     "GET /api/console/groups": "agent",
@@ -104,6 +108,8 @@ AUTHORIZATION: dict[str, str | tuple[str, ...]] = {
     "GET /api/console/conversations/{conv_id}": "agent",
     "POST /api/console/conversations/{conv_id}/claim": "agent",
     "POST /api/console/conversations/{conv_id}/messages": "holder",
+    "POST /api/console/conversations/{conv_id}/attachments": "holder",
+    "GET /api/console/attachments/{attachment_id}": "agent",  # any conversation's, as the transcript
     "POST /api/console/conversations/{conv_id}/notes": "holder",  # target policy (issue 14)
     "PUT /api/console/conversations/{conv_id}/tags": "holder",  # target policy (issue 14)
     "POST /api/console/conversations/{conv_id}/transfer": "holder",
@@ -254,6 +260,9 @@ class World:
         said = client.post(f"/api/chat/conversations/{self.a['id']}/messages", json={"text": "我的快递到哪了"},
                            headers={"X-Chat-Token": self.a["token"]})
         self.message_id = ok(said, 201)["message"]["id"]
+        photo = client.post(f"/api/chat/conversations/{self.a['id']}/attachments", content=PNG,
+                            headers={"X-Chat-Token": self.a["token"]})
+        self.attachment_id = ok(photo, 201)["message"]["attachment"]["id"]
         self.staff = {"agent": Staff(client, "xiaomei", "agent123"),
                       "supervisor": Staff(client, "supervisor", "super123"),
                       "admin": Staff(client, "admin", "admin123")}
@@ -272,6 +281,7 @@ class World:
             "conv_id": self.a["id"], "customer_id": "C001", "order_id": self.order_id,
             "key": "authz_probe", "agent_id": self.other_agent_id, "canned_id": self.canned_id,
             "example_id": self.example_id, "message_id": self.message_id, "app_id": WECHAT.app_id,
+            "attachment_id": self.attachment_id,
             "task_id": 999999, "job_id": 999999, "version_id": 999999,  # none exist: 404 once past the check
         }
 
@@ -288,6 +298,8 @@ class World:
             "POST /api/chat/conversations": {},
             "POST /api/chat/conversations/{conv_id}/messages": {"text": "还在吗"},
             "POST /api/chat/conversations/{conv_id}/tickets": {"text": "请回电", "contact": "13800000001"},
+            "POST /api/chat/conversations/{conv_id}/attachments": PNG,  # raw bytes, not JSON
+            "POST /api/console/conversations/{conv_id}/attachments": PNG,
             "POST /api/console/conversations/{conv_id}/messages": {"text": "您好"},
             "POST /api/console/conversations/{conv_id}/notes": {"text": "备注"},
             "PUT /api/console/conversations/{conv_id}/tags": {"tags": ["物流"]},
@@ -341,7 +353,8 @@ class World:
     def send(self, identity: str, method: str, url: str, body):
         self.client.cookies.clear()  # the jar keeps what a login answered: every identity brings its own
         request = self.client.build_request(method, url, headers=self.headers(identity),
-                                            **({"json": body} if body is not None else {}))
+                                            **({} if body is None else {"content": body} if isinstance(body, bytes)
+                                               else {"json": body}))
         if identity != "service":
             del request.headers["authorization"]  # the client's default service token
         return self.client.send(request)

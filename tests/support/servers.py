@@ -81,6 +81,7 @@ def desk_env(tmp: Path, **extra: str) -> dict[str, str]:
         DESK_DATABASE_URL=f"sqlite:///{tmp / 'desk.db'}",
         DESK_EMBEDDED_REDIS_DIR=str(tmp / "redis"),
         DESK_TRAINING_DIR=str(tmp / "training"),
+        DESK_UPLOADS_DIR=str(tmp / "uploads"),
         DESK_ENV="development",
         DESK_SERVICE_TOKEN=SERVICE_TOKEN,
         RASA_TOKEN=RASA_TOKEN,

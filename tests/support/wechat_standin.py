@@ -6,7 +6,11 @@
   AppID, 40125 wrong secret, 41001 no token, 40001 a token that is not the
   latest (WeChat keeps the previous one valid for 5 minutes), 42001 expired,
   40003 unknown OpenID, 45015 outside the 48-hour window since the user last
-  wrote, 45002 content over 2048 bytes, 47001 bad JSON.
+  wrote, 45002 content over 2048 bytes, 47001 bad JSON; temporary media:
+  ``GET /cgi-bin/media/get`` (the file, or 40007 as JSON for an unknown
+  media_id) and ``POST /cgi-bin/media/upload?type=image`` (multipart field
+  ``media``, JPEG/PNG/GIF up to 10 MB, else 40005/40009); an image
+  customer-service message needs a media_id it issued.
 - As WeChat pushing a user's message to the developer's server
   (:meth:`WechatStandin.push`): XML built like WeChat's, signed with the
   current timestamp, encrypted with wechatpy's crypto when the account has an
@@ -20,6 +24,8 @@ Used by the tests and the benchmark; runs in a thread of their process.
 
 import itertools
 import json
+from email.parser import BytesParser
+from email.policy import HTTP
 import secrets
 import threading
 import time
@@ -27,7 +33,7 @@ from dataclasses import dataclass, field
 
 import httpx
 import uvicorn
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
@@ -88,6 +94,7 @@ class Standin:
     sent: list[dict] = field(default_factory=list)
     refused: list[dict] = field(default_factory=list)
     last_interaction: dict[tuple[str, str], float] = field(default_factory=dict)
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # media_id -> (bytes, content type)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def app(self) -> FastAPI:
@@ -121,9 +128,46 @@ class Standin:
                 {"body": raw.decode("utf-8", "replace"), **result, "at": time.time()})
             return result
 
+        @app.get("/cgi-bin/media/get")
+        def media_get(access_token: str = "", media_id: str = ""):
+            refused = self._token_error(access_token)
+            if refused:
+                return refused
+            if media_id not in self.media:
+                return {"errcode": 40007, "errmsg": "invalid media_id"}
+            data, content_type = self.media[media_id]
+            return Response(data, media_type=content_type,
+                            headers={"Content-Disposition": f'attachment; filename="{media_id}.jpg"'})
+
+        @app.post("/cgi-bin/media/upload")
+        async def media_upload(request: Request, access_token: str = "", type: str = ""):
+            refused = self._token_error(access_token)
+            if refused:
+                return refused
+            if type != "image":
+                return {"errcode": 40004, "errmsg": "invalid media type"}
+            head = f"Content-Type: {request.headers.get('content-type', '')}\r\n\r\n".encode()
+            parts = BytesParser(policy=HTTP).parsebytes(head + await request.body())
+            files = [p for p in parts.iter_parts() if p.get_param("name", header="content-disposition") == "media"]
+            data = files[0].get_payload(decode=True) if files else b""
+            if not data:
+                return {"errcode": 41005, "errmsg": "media data missing"}
+            if len(data) > 10 * 1024 * 1024:
+                return {"errcode": 40009, "errmsg": "invalid image size"}
+            if not (data.startswith(b"\xff\xd8") or data.startswith(b"\x89PNG") or data.startswith(b"GIF8")):
+                return {"errcode": 40005, "errmsg": "invalid file type"}
+            return {"type": "image", "media_id": self.add_media(data, "image/jpeg"), "created_at": int(time.time())}
+
         return app
 
-    def _custom_send(self, access_token: str, raw: bytes) -> dict:
+    def add_media(self, data: bytes, content_type: str = "image/jpeg") -> str:
+        """A temporary media file, as WeChat keeps a user's photo (or one the desk uploaded)."""
+        media_id = secrets.token_urlsafe(32)
+        with self.lock:
+            self.media[media_id] = (data, content_type)
+        return media_id
+
+    def _token_error(self, access_token: str) -> dict | None:
         if not access_token:
             return {"errcode": 41001, "errmsg": "access_token missing"}
         with self.lock:
@@ -132,9 +176,23 @@ class Standin:
             return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
         if time.time() > expires:
             return {"errcode": 42001, "errmsg": "access_token expired"}
+        return None
+
+    def _custom_send(self, access_token: str, raw: bytes) -> dict:
+        refused = self._token_error(access_token)
+        if refused:
+            return refused
+        with self.lock:
+            app_id = self.tokens[access_token][0]
         try:
             body = json.loads(raw.decode("utf-8"))
-            openid, content = body["touser"], body["text"]["content"]
+            openid = body["touser"]
+            if body.get("msgtype") == "image":
+                media_id, content = body["image"]["media_id"], ""
+                if media_id not in self.media:
+                    return {"errcode": 40007, "errmsg": "invalid media_id"}
+            else:
+                media_id, content = None, body["text"]["content"]
         except (ValueError, KeyError, TypeError):
             return {"errcode": 47001, "errmsg": "data format error"}
         last = self.last_interaction.get((app_id, openid))
@@ -144,10 +202,15 @@ class Standin:
             return {"errcode": 45015, "errmsg": "response out of time limit or subscription is canceled"}
         if len(content.encode()) > 2048:
             return {"errcode": 45002, "errmsg": "content size out of limit"}
-        return {"errcode": 0, "errmsg": "ok", "app_id": app_id, "touser": openid, "content": content}
+        return {"errcode": 0, "errmsg": "ok", "app_id": app_id, "touser": openid, "content": content,
+                "media_id": media_id}
 
     def messages_to(self, openid: str) -> list[str]:
-        return [s["content"] for s in self.sent if s["touser"] == openid]
+        """The texts sent to a user (images are in :meth:`images_to`)."""
+        return [s["content"] for s in self.sent if s["touser"] == openid and not s["media_id"]]
+
+    def images_to(self, openid: str) -> list[bytes]:
+        return [self.media[s["media_id"]][0] for s in self.sent if s["touser"] == openid and s["media_id"]]
 
     def revoke_tokens(self) -> None:
         """As if someone fetched a new token elsewhere long ago: every cached token is now refused."""

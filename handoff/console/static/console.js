@@ -298,7 +298,7 @@
     node.setAttribute("data-testid", "console-message");
     node.dataset.role = m.role;
     node.dataset.id = m.id;
-    node.append(el("div", who + " " + time(m.created_at), "who"), el("div", m.text, "bubble"));
+    node.append(el("div", who + " " + time(m.created_at), "who"), m.attachment ? attachmentNode(m.attachment) : el("div", m.text, "bubble"));
     if (m.role === "customer") {
       const line = nluLine(m.nlu, m.id);
       if (m.nlu && m.nlu.intent) line.append(" ", flagControl(m.id));
@@ -317,6 +317,30 @@
     }
     return node;
   }
+  // A photo (its thumbnail, opening the whole one in a new tab) or a PDF (downloaded).
+  function attachmentNode(a) {
+    const url = "/api/console/attachments/" + encodeURIComponent(a.id);
+    const box = el("div", null, "bubble media");
+    const link = document.createElement("a");
+    link.href = url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    if (a.kind === "image") {
+      const img = document.createElement("img");
+      img.src = url + "?size=thumb";
+      img.alt = "图片（点击查看原图）";
+      img.loading = "lazy";
+      img.setAttribute("data-testid", "console-image");
+      link.title = "查看原图 " + (a.width || "") + "×" + (a.height || "");
+      link.append(img);
+    } else {
+      link.textContent = "📄 " + a.name + "（" + Math.max(1, Math.round(a.size_bytes / 1024)) + " KB，点击下载）";
+      link.setAttribute("data-testid", "console-file");
+    }
+    box.append(link);
+    return box;
+  }
+
   // Chinese names of the intents (GET /api/console/intents), loaded once.
   let intentNames = null;
   async function loadIntents() {
@@ -550,6 +574,32 @@
     } catch (err) { $("reply-error").textContent = err.message; }
   }
   $("reply-send").onclick = send;
+
+  // A photo or a PDF to the customer (the picker, or pasted into the reply box).
+  async function sendFiles(files) {
+    $("reply-error").textContent = "";
+    if (!S.current || !files.length) return;
+    if (mode() === "note") { $("reply-error").textContent = "备注不能附带图片或文件"; return; }
+    if ($("reply-send").disabled) { $("reply-error").textContent = "请先接入该会话"; return; }
+    for (const file of files) {
+      try {
+        const res = await fetch("/api/console/conversations/" + S.current.id + "/attachments", {
+          method: "POST", body: file, credentials: "same-origin",
+          headers: { "X-File-Name": encodeURIComponent(file.name || ""), "Content-Type": "application/octet-stream" },
+        });
+        const out = await res.json().catch(() => ({}));
+        if (!res.ok) throw new Error(out.detail || "发送失败，请稍后重试");
+        if (!S.current.messages.some((m) => m.id === out.id)) S.current.messages.push(out);
+        renderConversation();
+      } catch (err) { $("reply-error").textContent = (file.name ? file.name + "：" : "") + err.message; }
+    }
+  }
+  $("reply-attach").onclick = () => $("reply-file").click();
+  $("reply-file").onchange = () => { sendFiles([...$("reply-file").files]); $("reply-file").value = ""; };
+  $("reply-input").addEventListener("paste", (event) => {
+    const files = event.clipboardData ? [...event.clipboardData.files] : [];
+    if (files.length) { event.preventDefault(); sendFiles(files); }
+  });
 
   function cannedMatches() {
     const value = $("reply-input").value;

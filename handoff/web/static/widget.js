@@ -19,6 +19,8 @@
   var DEFAULT_DESK = SCRIPT ? new URL(SCRIPT.src, location.href).origin : location.origin;
   var STORE = "shopchat:v1:";
   var MAX_CHARS = 2000;
+  var MAX_FILE_BYTES = 10 * 1024 * 1024;  // the desk's max_upload_bytes (it checks again)
+  var ACCEPT = "image/jpeg,image/png,image/gif,image/webp,application/pdf";
 
   var CSS = [
     ":host{all:initial}",
@@ -56,6 +58,14 @@
     ".compose textarea:focus{border-color:#ff5000}",
     ".compose button{background:#ff5000;color:#fff;border:0;border-radius:8px;padding:0 16px;height:40px;font-size:14px;cursor:pointer}",
     ".hint{font-size:12px;color:#dc2626;padding:0 12px 6px;background:#fff}",
+    ".compose .attach{background:#fff;color:#6b7280;border:1px solid #d1d5db;padding:0;width:40px;font-size:20px}",
+    ".panel.dragging .list{outline:2px dashed #ff5000;outline-offset:-6px;background:#fff7ed}",
+    ".bubble.media{padding:4px;background:#fff !important;line-height:0}",
+    ".bubble.media img{display:block;max-width:200px;max-height:240px;min-width:60px;min-height:40px;border-radius:8px;cursor:zoom-in;background:#e5e7eb}",
+    ".viewer{position:absolute;inset:0;background:rgba(0,0,0,.85);display:flex;flex-direction:column;align-items:center;justify-content:center;z-index:5;cursor:zoom-out}",
+    ".viewer img{max-width:100%;max-height:calc(100% - 40px);object-fit:contain}",
+    ".viewer-hint{color:#e5e7eb;font-size:12px;margin-top:8px}",
+    ".bubble.media .file{display:block;line-height:1.5;padding:8px 10px;color:#1f2937;cursor:pointer;text-decoration:underline}",
     ".ticket{display:none;padding:10px 12px;background:#fff;border-top:1px solid #e5e7eb}",
     ".ticket.show{display:block}",
     ".ticket textarea,.ticket input{width:100%;border:1px solid #d1d5db;border-radius:6px;padding:6px;margin:4px 0;font-size:13px}",
@@ -149,6 +159,7 @@
     this.ticket.appendChild(cancel);
 
     this.hint = el("div", "hint");
+    this.hint.setAttribute("data-testid", "chat-hint");
     var compose = el("div", "compose");
     this.input = el("textarea");
     this.input.placeholder = "请输入您的问题，Enter 发送";
@@ -161,6 +172,32 @@
     var send = el("button", null, "发送");
     send.setAttribute("data-testid", "chat-send");
     send.onclick = function () { self.sendInput(); };
+    // Photos and PDFs: the picker (on a phone it also offers the camera), paste, or drop on the chat.
+    this.picker = el("input");
+    this.picker.type = "file";
+    this.picker.accept = ACCEPT;
+    this.picker.multiple = true;
+    this.picker.style.display = "none";
+    this.picker.setAttribute("data-testid", "chat-file");
+    this.picker.onchange = function () { self.sendFiles(self.picker.files); self.picker.value = ""; };
+    var attach = el("button", "attach", "📎");
+    attach.title = "发送图片或文件";
+    attach.setAttribute("aria-label", "发送图片或文件");
+    attach.setAttribute("data-testid", "chat-attach");
+    attach.onclick = function () { self.picker.click(); };
+    this.input.onpaste = function (e) {
+      var files = e.clipboardData && e.clipboardData.files;
+      if (files && files.length) { e.preventDefault(); self.sendFiles(files); }
+    };
+    this.panel.ondragover = function (e) { e.preventDefault(); self.panel.classList.add("dragging"); };
+    this.panel.ondragleave = function (e) { if (e.target === self.list) self.panel.classList.remove("dragging"); };
+    this.panel.ondrop = function (e) {
+      e.preventDefault();
+      self.panel.classList.remove("dragging");
+      if (e.dataTransfer && e.dataTransfer.files.length) self.sendFiles(e.dataTransfer.files);
+    };
+    compose.appendChild(attach);
+    compose.appendChild(this.picker);
     compose.appendChild(this.input);
     compose.appendChild(send);
 
@@ -332,7 +369,7 @@
   Chat.prototype.transmit = function (clientId) {
     var self = this;
     var item = this.pending[clientId];
-    if (!item) return;
+    if (!item || item.file) return;
     var body = { type: "message", text: item.text, client_id: clientId };
     if (item.payload) body.payload = item.payload;
     if (this.ws && this.ws.readyState === 1) {
@@ -350,6 +387,90 @@
         }
       });
     }  // else: sent by resendPending() once connected
+  };
+
+  Chat.prototype.sendFiles = function (files) {
+    for (var i = 0; i < files.length; i++) this.sendFile(files[i]);
+  };
+
+  // A photo or a PDF: shown at once (from the file itself), sent over HTTP as the request's body; the
+  // desk checks it by its content and answers with the stored message (and, without an agent, a reply).
+  Chat.prototype.sendFile = function (file) {
+    var self = this;
+    this.hint.textContent = "";
+    if (file.size > MAX_FILE_BYTES) { this.hint.textContent = "文件太大：最多 10 MB"; return; }
+    var clientId = uuid();
+    var image = /^image\//.test(file.type);
+    var node = this.bubble({ role: "customer", text: image ? "[图片]" : "[文件] " + file.name,
+                             attachment: { kind: image ? "image" : "pdf", name: file.name, local: file } });
+    node.classList.add("pending");
+    this.pending[clientId] = { node: node, file: true };
+    fetch(this.desk + "/api/chat/conversations/" + this.id + "/attachments", {
+      method: "POST", body: file,
+      headers: { "X-Chat-Token": this.token, "X-File-Name": encodeURIComponent(file.name || ""),
+                 "X-Client-Id": clientId, "Content-Type": "application/octet-stream" },
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        if (!res.ok) throw new Error(data.detail || "发送失败，请稍后重试");
+        self.show(data.message);
+        data.replies.forEach(function (m) { self.show(m); });
+      });
+    }).catch(function (err) {  // nothing was stored: the bubble goes, the reason stays
+      self.hint.textContent = err instanceof TypeError ? "网络异常，" + (image ? "图片" : "文件") + "没有发出，请重试" : err.message;
+      node.remove();
+      delete self.pending[clientId];
+    });
+  };
+
+  // The bytes of a photo or file of this conversation: only with the conversation's token.
+  Chat.prototype.fileUrl = function (attachment, size) {
+    if (attachment.local) return Promise.resolve(URL.createObjectURL(attachment.local));
+    var url = this.desk + "/api/chat/conversations/" + this.id + "/attachments/" + encodeURIComponent(attachment.id) +
+      (size ? "?size=" + size : "");
+    return fetch(url, { headers: { "X-Chat-Token": this.token } }).then(function (res) {
+      if (!res.ok) throw new Error("文件无法打开");
+      return res.blob();
+    }).then(function (blob) { return URL.createObjectURL(blob); });
+  };
+
+  Chat.prototype.attachmentNode = function (attachment) {
+    var self = this;
+    var box = el("div", "bubble media");
+    if (attachment.kind === "image") {
+      var img = el("img");
+      img.alt = "图片";
+      img.setAttribute("data-testid", "chat-image");
+      this.fileUrl(attachment, "thumb").then(function (url) { img.src = url; }).catch(function () { img.alt = "图片无法显示"; });
+      img.onclick = function () { self.viewImage(attachment); };
+      box.appendChild(img);
+    } else {
+      var link = el("span", "file", "📄 " + attachment.name);
+      link.onclick = function () {
+        self.fileUrl(attachment).then(function (url) {
+          var a = el("a");
+          a.href = url;
+          a.download = attachment.name;
+          a.click();
+        });
+      };
+      box.appendChild(link);
+    }
+    return box;
+  };
+
+  // The whole photo over the chat; a tap closes it.
+  Chat.prototype.viewImage = function (attachment) {
+    var self = this;
+    var overlay = el("div", "viewer");
+    overlay.setAttribute("data-testid", "chat-viewer");
+    var img = el("img");
+    img.alt = "图片";
+    overlay.appendChild(img);
+    overlay.appendChild(el("div", "viewer-hint", "点击任意处关闭"));
+    overlay.onclick = function () { overlay.remove(); };
+    this.panel.appendChild(overlay);
+    this.fileUrl(attachment).then(function (url) { img.src = url; })
+      .catch(function (err) { overlay.remove(); self.hint.textContent = err.message; });
   };
 
   Chat.prototype.resendPending = function () {
@@ -379,7 +500,7 @@
     row.setAttribute("data-role", m.role);
     var who = this.who(m);
     if (who) row.appendChild(el("div", "who", who));
-    row.appendChild(el("div", "bubble", m.text));
+    row.appendChild(m.attachment ? this.attachmentNode(m.attachment) : el("div", "bubble", m.text));
     this.list.appendChild(row);
     this.scroll();
     return row;

@@ -5,6 +5,7 @@ Rasa is down in these tests (the bot's apology is the reply); the live bot
 over WeChat is tested in tests/e2e/test_wechat.py.
 """
 
+import io
 import itertools
 import json
 import logging
@@ -13,6 +14,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import func, select
 from wechatpy.crypto import WeChatCrypto
 
@@ -22,6 +24,8 @@ from handoff.conversations.flows import BOT_DOWN
 from handoff.shop.seed import DEMO_WECHAT_APP_ID, DEMO_WECHAT_OPENID
 from handoff.wechat.models import WechatDelivery, WechatUser
 from handoff.wechat.service import MEDIA_PROMPT
+from handoff.attachments.service import path_of as attachment_path
+from tests.handoff.attachments.images import PDF, decompression_bomb, jpeg_with_location, png
 from tests.handoff.conftest import AUTH, Staff
 from tests.support.servers import free_port, poll
 from tests.support.wechat_standin import WechatStandin, cdata, message_xml, new_account, sign
@@ -319,6 +323,44 @@ def test_pictures_ask_for_words_and_the_agent_sees_the_media_id(client, db, stan
     conv = conversation_of(db, openid)
     assert [m.text for m in stored(db, conv.id, Role.customer)] == ["[图片] media_id=MEDIA_abc123",
                                                                    "[文件] media_id=FILE_9"]
+
+
+def test_a_followers_photo_is_fetched_from_the_media_api_re_encoded_and_shown_to_the_agent(client, db, standin,
+                                                                                           settings):
+    openid = user(30)
+    media_id = standin.state.add_media(jpeg_with_location(), "image/jpeg")
+    photo = message_xml(openid, "image", {"PicUrl": "http://mmbiz.example/p.jpg", "MediaId": media_id},
+                        msg_id=next(_ids))
+    pushed = standin.state.push(client, ACCOUNT, photo)
+    assert pushed.content.startswith("收到您的图片了") and "media_id" not in pushed.content
+    conv = conversation_of(db, openid)
+    (message,) = stored(db, conv.id, Role.customer)
+    assert message.text == "[图片]" and message.attachment.kind == "image"
+    kept = Image.open(attachment_path(settings, message.attachment_id))
+    assert kept.size == (20, 40) and not kept.getexif()  # upright, the location gone
+    staff = Staff(client, "admin", "admin123")
+    assert staff.get(f"/api/console/attachments/{message.attachment_id}").status_code == 200
+    # A photo the desk refuses: the customer is told why, the agent sees that one came.
+    bomb = message_xml(openid, "image", {"MediaId": standin.state.add_media(decompression_bomb(7000), "image/png")},
+                       msg_id=next(_ids))
+    assert "这张图片无法接收：图片尺寸太大" in standin.state.push(client, ACCOUNT, bomb).content
+    assert stored(db, conv.id, Role.customer)[-1].text.startswith("[图片] media_id=")
+
+
+def test_an_agents_photo_reaches_the_follower_as_an_image_message(client, db, standin):
+    openid = user(31)
+    standin.state.push(client, ACCOUNT, text(openid, "你好"))
+    conv, agent = with_an_agent(client, db, standin, openid)
+    sent = agent.client.post(f"/api/console/conversations/{conv.id}/attachments", content=png(),
+                             headers={**agent.cookie, "X-File-Name": "tip.png"})
+    assert sent.status_code == 201, sent.text
+    (image,) = poll(lambda: standin.state.images_to(openid))
+    assert Image.open(io.BytesIO(image)).format == "JPEG"  # what the desk stored, uploaded as WeChat media
+    assert "[图片]" not in standin.state.messages_to(openid)
+    # WeChat's customer-service messages carry no files: refused before anything is stored.
+    pdf = agent.client.post(f"/api/console/conversations/{conv.id}/attachments", content=PDF,
+                            headers={**agent.cookie, "X-File-Name": "invoice.pdf"})
+    assert pdf.status_code == 400 and pdf.json()["detail"] == "微信公众号只能给客户发图片，不能发文件，请改发图片或文字"
 
 
 def test_voice_uses_wechats_recognition(client, db, standin):
