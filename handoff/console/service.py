@@ -35,6 +35,7 @@ class NoteOut(BaseModel):
     id: int
     agent_name: str
     text: str
+    whisper: bool = False  # a supervisor's whisper to the agent holding the conversation
     created_at: UtcDatetime
 
 
@@ -98,7 +99,7 @@ def detail(desk: Desk, db: Session, *, conv_id: str, slots: dict, now: datetime)
     return ConversationDetail(
         **summary(db, desk.policy, conv, now).model_dump(),
         messages=_with_delivery(db, conv, [conversations.console_message_out(m, names) for m in messages]),
-        notes=[NoteOut(id=n.id, agent_name=name, text=n.text, created_at=n.created_at) for n, name in notes],
+        notes=[note_out(n, name) for n, name in notes],
         handoff=HandoffInfo(reason=conv.reason, reason_name=REASONS.get(conv.reason or ""),
                             note=conv.handoff_note or "", requested_at=requested),
         slots=slots, customer_profile=profile, orders=orders, timeline=earlier,
@@ -161,7 +162,12 @@ def add_note(redis: Redis, db: Session, *, conv_id: str, agent: Agent, text: str
     db.add(note)
     db.commit()
     events.note_added(redis, conv, note, agent.display_name)
-    return NoteOut(id=note.id, agent_name=agent.display_name, text=note.text, created_at=note.created_at)
+    return note_out(note, agent.display_name)
+
+
+def note_out(note: Note, agent_name: str) -> NoteOut:
+    return NoteOut(id=note.id, agent_name=agent_name, text=note.text, whisper=note.whisper_to is not None,
+                   created_at=note.created_at)
 
 
 def set_tags(desk: Desk, db: Session, *, conv_id: str, tags: list[str], now: datetime,

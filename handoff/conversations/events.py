@@ -42,7 +42,7 @@ def negative_message(redis: Redis, conv: Conversation, message_id: int, sentimen
 def note_added(redis: Redis, conv: Conversation, note: Note, agent_name: str) -> None:
     publish(redis, "console", {
         "type": "note", "conversation_id": conv.id, "agent_id": conv.agent_id,
-        "note": {"id": note.id, "agent_name": agent_name, "text": note.text,
+        "note": {"id": note.id, "agent_name": agent_name, "text": note.text, "whisper": note.whisper_to is not None,
                  "created_at": note.created_at.isoformat() + "Z"},
     })
 

@@ -79,7 +79,8 @@ class Message(Base):
 
 
 class Note(Base):
-    """An agent's private note: never sent to the customer."""
+    """An agent's private note: never sent to the customer. A supervisor's whisper is a note
+    addressed to the agent holding the conversation, shown to them at once."""
 
     __tablename__ = "notes"
 
@@ -87,6 +88,8 @@ class Note(Base):
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
     text: Mapped[str] = mapped_column(Text)
+    # The agent a supervisor whispered to (handoff/supervision/); None for an ordinary note.
+    whisper_to: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     created_at: Mapped[datetime]
 
 

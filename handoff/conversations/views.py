@@ -39,6 +39,7 @@ class ConversationSummary(BaseModel):
     sla_seconds_left: int | None
     sla_breached: bool
     agent: AgentBrief | None
+    assigned_at: UtcDatetime | None = None  # when the agent got it
     tags: list[str]
     preview: str
     last_sentiment: dict | None
@@ -73,6 +74,7 @@ def summary(db: Session, policy: Policy, conv: Conversation, now: datetime) -> C
         sla_seconds_left=int((conv.sla_due_at - now).total_seconds()) if open_sla else None,
         sla_breached=conv.sla_breached,
         agent=AgentBrief(id=agent.id, name=agent.display_name) if agent else None,
+        assigned_at=conv.assigned_at if agent else None,
         tags=conv.tags or [],
         preview=(last_customer.text[:80] if last_customer else ""),
         last_sentiment=(last_customer.nlu or {}).get("sentiment") if last_customer else None,

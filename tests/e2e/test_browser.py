@@ -457,3 +457,42 @@ def test_a_customer_on_a_phone_sends_a_photo_and_the_agent_sees_it_and_sends_one
     phone.screenshot(path=str(ARTIFACTS / "widget-photo-viewer-phone.png"))
     phone.get_by_test_id("chat-viewer").click()
     expect(phone.get_by_test_id("chat-viewer")).to_have_count(0)
+
+
+def test_a_supervisor_watches_whispers_to_the_agent_and_takes_over(browser, stack, shop_site):
+    customer = browser.new_context(viewport={"width": 420, "height": 760}).new_page()
+    conv_id = open_widget(customer, shop_site, "C002")
+    say(customer, "转人工")
+    expect(customer.get_by_test_id("chat-status")).to_contain_text("转接", timeout=30_000)
+    agent = agent_claims(browser, stack.desk, "xiaomei", "agent123", conv_id)
+    expect(messages(customer, "system").last).to_contain_text("小美已接入", timeout=10_000)
+
+    boss = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    login(boss, stack.desk, "supervisor", "super123")
+    boss.get_by_test_id("board-tab").click()
+    row = boss.locator(f'[data-testid="board-item"][data-conversation-id="{conv_id}"]')
+    expect(row).to_contain_text("客服 小美", timeout=10_000)
+    expect(row).to_contain_text("已接待")
+    row.click()
+    expect(boss.get_by_test_id("watching")).to_be_visible()
+    expect(boss.get_by_test_id("whisper-mode")).to_be_checked()  # not a reply to the customer by accident
+    boss.get_by_test_id("reply-input").fill("这位是银卡会员，可以先送一张 5 元券")
+    boss.get_by_test_id("reply-send").click()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    boss.screenshot(path=str(ARTIFACTS / "console-board.png"))
+
+    # The agent hears it at once, in the open conversation too.
+    expect(agent.get_by_test_id("toast")).to_contain_text("王主管 悄悄提醒：这位是银卡会员", timeout=10_000)
+    whisper = agent.locator('[data-testid="console-message"][data-role="whisper"]')
+    expect(whisper).to_contain_text("可以先送一张 5 元券", timeout=10_000)
+    agent.screenshot(path=str(ARTIFACTS / "console-whisper.png"))
+    agent.get_by_test_id("reply-input").fill("您好，我是小美，送您一张 5 元券")
+    agent.get_by_test_id("reply-send").click()
+    expect(messages(customer, "agent").last).to_contain_text("送您一张 5 元券", timeout=10_000)
+    expect(customer.get_by_test_id("chat-panel")).not_to_contain_text("银卡会员，可以先送")
+
+    boss.on("dialog", lambda dialog: dialog.accept())
+    boss.get_by_test_id("take-over").click()
+    expect(messages(customer, "system").last).to_contain_text("客服主管王主管已接手", timeout=10_000)
+    expect(customer.get_by_test_id("chat-status")).to_contain_text("王主管")
+    expect(boss.get_by_test_id("watching")).to_be_hidden()

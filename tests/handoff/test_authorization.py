@@ -110,6 +110,10 @@ AUTHORIZATION: dict[str, str | tuple[str, ...]] = {
     "POST /api/console/conversations/{conv_id}/messages": "holder",
     "POST /api/console/conversations/{conv_id}/attachments": "holder",
     "GET /api/console/attachments/{attachment_id}": "agent",  # any conversation's, as the transcript
+    # The supervisor's board, whisper and take-over (conversation A is with the bot: 400 once past the check).
+    "GET /api/supervisor/board": "supervisor",
+    "POST /api/supervisor/conversations/{conv_id}/whisper": "supervisor",
+    "POST /api/supervisor/conversations/{conv_id}/take-over": "supervisor",
     "POST /api/console/conversations/{conv_id}/notes": "holder",  # target policy (issue 14)
     "PUT /api/console/conversations/{conv_id}/tags": "holder",  # target policy (issue 14)
     "POST /api/console/conversations/{conv_id}/transfer": "holder",
@@ -300,6 +304,7 @@ class World:
             "POST /api/chat/conversations/{conv_id}/tickets": {"text": "请回电", "contact": "13800000001"},
             "POST /api/chat/conversations/{conv_id}/attachments": PNG,  # raw bytes, not JSON
             "POST /api/console/conversations/{conv_id}/attachments": PNG,
+            "POST /api/supervisor/conversations/{conv_id}/whisper": {"text": "先别答应退款"},
             "POST /api/console/conversations/{conv_id}/messages": {"text": "您好"},
             "POST /api/console/conversations/{conv_id}/notes": {"text": "备注"},
             "PUT /api/console/conversations/{conv_id}/tags": {"tags": ["物流"]},

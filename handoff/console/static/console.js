@@ -23,12 +23,12 @@
   const $ = (id) => document.getElementById(id);
   const { el, api } = window.desk;  // common.js
   window.desk.onUnauthorized = () => showLogin();
-  function toast(text) {
+  function toast(text, ms = 3500) {
     const t = $("toast");
     t.textContent = text;
     t.hidden = false;
     clearTimeout(toast.timer);
-    toast.timer = setTimeout(() => { t.hidden = true; }, 3500);
+    toast.timer = setTimeout(() => { t.hidden = true; }, ms);
   }
   function mmss(seconds) {
     const s = Math.abs(Math.round(seconds));
@@ -66,6 +66,7 @@
     $("admin-link").hidden = S.me.role !== "admin";
     $("workspace-link").hidden = S.me.role === "agent";
     $("canned-edit").hidden = S.me.role === "agent";  // shared replies: supervisors and admins edit them
+    document.querySelector('[data-tab="board"]').hidden = S.me.role === "agent";
     $("presence").value = S.me.presence;
     S.groups = await api("GET", "/api/console/groups");
     await loadIntents().catch(() => null);  // Chinese intent names; the raw name if this fails
@@ -94,9 +95,61 @@
       $("mine-list").hidden = S.tab !== "mine";
       $("ticket-list").hidden = S.tab !== "tickets";
       $("history").hidden = S.tab !== "history";
+      $("board").hidden = S.tab !== "board";
       if (S.tab === "history") $("history-q").focus();
+      if (S.tab === "board") loadBoard();
     };
   });
+
+  // The supervisor's live board: every open conversation, its agent, wait, SLA and the customer's mood.
+  // Refreshed every 5 s while shown, and at once when the queue changes.
+  async function loadBoard() {
+    if (!S.me || S.me.role === "agent" || S.tab !== "board") return;
+    try { S.board = await api("GET", "/api/supervisor/board"); renderBoard(); }
+    catch (err) { $("board-list").replaceChildren(el("div", err.message, "empty-note")); }
+  }
+  setInterval(loadBoard, 5000);
+
+  function renderBoard() {
+    const b = S.board;
+    const counts = $("board-counts");
+    counts.replaceChildren(el("span", "排队 "), el("b", String(b.waiting)), el("span", " · 接待中 "), el("b", String(b.with_agent)));
+    if (b.sla_late) counts.append(el("span", " · 超时 " + b.sla_late, "alert"));
+    if (b.negative) counts.append(el("span", " · 情绪负面 " + b.negative, "alert"));
+    const list = $("board-list");
+    list.replaceChildren();
+    if (!b.conversations.length) list.append(el("div", "当前没有排队或接待中的会话", "empty-note"));
+    const now = Date.parse(b.now);
+    for (const c of b.conversations) {
+      const late = c.sla_breached || (c.sla_seconds_left !== null && c.sla_seconds_left < 0);
+      const mood = c.last_sentiment && c.last_sentiment.label === "negative";
+      const item = el("div", null, "item board-row" + (late ? " late" : "") + (mood ? " angry" : "") +
+        (S.current && S.current.id === c.id ? " selected" : ""));
+      item.setAttribute("data-testid", "board-item");
+      item.dataset.conversationId = c.id;
+      const row = el("div", null, "row");
+      row.append(el("span", c.customer ? c.customer.name : UNVERIFIED, "name"),
+        el("span", c.agent ? "客服 " + c.agent.name : "排队中", "meta"));
+      const served = c.assigned_at ? "已接待 " + mmss(Math.round((now - Date.parse(c.assigned_at)) / 1000)) : null;
+      const waited = c.wait_seconds !== null ? "已等待 " + mmss(c.wait_seconds) : null;
+      const sla = c.sla_seconds_left !== null ? (c.sla_seconds_left < 0 ? "首次回复已超时" : "SLA 剩 " + mmss(c.sla_seconds_left))
+        : c.sla_breached ? "曾超时" : null;
+      const feeling = c.last_sentiment ? "情绪" + (SENTI[c.last_sentiment.label] || c.last_sentiment.label) : null;
+      item.append(row, el("div", [CHANNELS[c.channel] || c.channel, c.group_name, waited || served, sla, feeling]
+        .filter(Boolean).join(" · "), "meta"), el("div", c.preview, "preview"));
+      item.onclick = () => openConversation(c.id);
+      list.append(item);
+    }
+    const agents = $("board-agents");
+    agents.replaceChildren(el("strong", "客服负载"));
+    const PRESENCE = { online: "在线", away: "离开", offline: "离线" };
+    for (const a of b.agents) {
+      const line = el("div");
+      line.append(el("span", a.display_name + "（" + (PRESENCE[a.presence] || a.presence) + "）"),
+        el("span", a.active_count + "/" + a.capacity));
+      agents.append(line);
+    }
+  }
 
   // History and search: past conversations by customer, phone, order number, words, tag and dates.
   $("history-form").onsubmit = async (event) => {
@@ -268,6 +321,18 @@
     const mineNow = c.state === "with_agent" && c.agent && c.agent.id === S.me.id;
     $("claim-open").hidden = c.state !== "queued";
     $("resolve").hidden = !(c.state === "with_agent" || c.state === "queued");
+    // A supervisor looking at a colleague's conversation watches it silently: whisper, or take it over.
+    const watching = S.me.role !== "agent" && c.state === "with_agent" && c.agent && c.agent.id !== S.me.id;
+    $("watching").hidden = !watching;
+    $("whisper-mode").hidden = !watching;
+    if (watching && c._watchDefault !== true) {  // replying to the customer needs a deliberate choice
+      c._watchDefault = true;
+      document.querySelector('input[name="mode"][value="whisper"]').checked = true;
+      setComposeMode();
+    } else if (!watching && mode() === "whisper") {
+      document.querySelector('input[name="mode"][value="reply"]').checked = true;
+      setComposeMode();
+    }
     $("reply-send").disabled = !(mineNow || (c.state === "with_agent" && S.me.role !== "agent"));
     $("tag-input").hidden = !mayAnnotate(c);
     renderTags();
@@ -387,10 +452,11 @@
     return line;
   }
   function noteNode(n) {
-    const node = el("div", null, "msg note");
+    const node = el("div", null, "msg note" + (n.whisper ? " whisper" : ""));
     node.setAttribute("data-testid", "console-message");
-    node.dataset.role = "note";
-    node.append(el("div", "内部备注（客户不可见）· " + n.agent_name + " " + time(n.created_at), "who"), el("div", n.text, "bubble"));
+    node.dataset.role = n.whisper ? "whisper" : "note";
+    const label = n.whisper ? "主管悄悄话（只有接待客服看得到）· " : "内部备注（客户不可见）· ";
+    node.append(el("div", label + n.agent_name + " " + time(n.created_at), "who"), el("div", n.text, "bubble"));
     return node;
   }
 
@@ -552,20 +618,36 @@
   // --- composing ----------------------------------------------------------
 
   function mode() { return document.querySelector('input[name="mode"]:checked').value; }
-  document.querySelectorAll('input[name="mode"]').forEach((r) => {
-    r.onchange = () => document.querySelector(".compose").classList.toggle("note-mode", mode() === "note");
-  });
+  function setComposeMode() {
+    document.querySelector(".compose").classList.toggle("note-mode", mode() === "note");
+    document.querySelector(".compose").classList.toggle("whisper-mode", mode() === "whisper");
+  }
+  document.querySelectorAll('input[name="mode"]').forEach((r) => { r.onchange = setComposeMode; });
+
+  $("take-over").onclick = async () => {
+    if (!S.current || !confirm("接手后由您直接接待该客户，原客服将不再接待。确定接手？")) return;
+    try {
+      await api("POST", "/api/supervisor/conversations/" + S.current.id + "/take-over");
+      document.querySelector('input[name="mode"][value="reply"]').checked = true;
+      setComposeMode();
+      await Promise.all([loadMine(), loadBoard()]);
+      await openConversation(S.current.id);
+    } catch (err) { toast(err.message); }
+  };
 
   async function send() {
     const box = $("reply-input");
     const text = box.value.trim();
     $("reply-error").textContent = "";
     if (!text || !S.current) return;
-    const note = mode() === "note";
+    const whisper = mode() === "whisper";
+    const note = mode() === "note" || whisper;
     if (!note && $("reply-send").disabled) { $("reply-error").textContent = "请先接入该会话"; return; }
     if (note && !mayAnnotate(S.current)) { $("reply-error").textContent = "只能在您接待的会话中添加备注"; return; }
+    const url = whisper ? "/api/supervisor/conversations/" + S.current.id + "/whisper"
+      : "/api/console/conversations/" + S.current.id + (note ? "/notes" : "/messages");
     try {
-      const out = await api("POST", "/api/console/conversations/" + S.current.id + (note ? "/notes" : "/messages"), { text });
+      const out = await api("POST", url, { text });
       box.value = "";
       // The live event may have brought it first: never twice.
       const list = note ? S.current.notes : S.current.messages;
@@ -722,7 +804,7 @@
   function onEvent(ev) {
     if (ev.type === "queue") {
       clearTimeout(queueTimer);  // bursts of changes: one refetch
-      queueTimer = setTimeout(() => { loadQueue().catch(() => null); loadStats().catch(() => null); }, 150);
+      queueTimer = setTimeout(() => { loadQueue().catch(() => null); loadStats().catch(() => null); loadBoard(); }, 150);
     } else if (ev.type === "conversation") {
       loadMine().catch(() => null);
       if (S.current && ev.conversation.id === S.current.id) {
@@ -753,6 +835,10 @@
       if (S.current && ev.conversation_id === S.current.id && !S.current.notes.some((n) => n.id === ev.note.id)) {
         S.current.notes.push(ev.note);
         renderConversation();
+      }
+      if (ev.note.whisper && ev.agent_id === S.me.id) {  // a supervisor's word to me: at once, wherever I am
+        toast(ev.note.agent_name + " 悄悄提醒：" + ev.note.text, 12000);
+        if (!(S.current && ev.conversation_id === S.current.id)) { S.unread.add(ev.conversation_id); renderMine(); }
       }
     } else if (ev.type === "typing") {
       if (S.current && ev.conversation_id === S.current.id) {
