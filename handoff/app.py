@@ -50,6 +50,7 @@ from handoff.shop import rules as shop_rules
 from handoff.shop.seed import seed_if_empty
 from handoff.supervision import routes as supervision_routes
 from handoff.survey import routes as survey_routes
+from handoff.tickets import routes as ticket_routes
 from handoff.training import routes as training_routes
 from handoff.training import runner as training_runner
 from handoff.training import service as training
@@ -172,7 +173,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     for router in (health.router, shop_routes.router, queue_routes.router, agent_routes.router,
                    chat_routes.router, attachment_routes.chat, chat_ws.router, console_routes.router,
-                   attachment_routes.console_router, supervision_routes.router, console_routes.pages,
+                   attachment_routes.console_router, supervision_routes.router, ticket_routes.chat,
+                   ticket_routes.console, console_routes.pages,
                    console_ws.router, history_routes.router, survey_routes.router, report_routes.router, report_routes.pages,
                    web_routes.router, web_routes.demo, wechat_routes.router, knowledge_routes.router,
                    knowledge_routes.live, training_routes.router, audit_routes.router, shop_routes.admin,

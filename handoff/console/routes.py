@@ -12,8 +12,7 @@ from handoff.agents.models import Agent
 from handoff.agents.schemas import CannedIn, CannedOut
 from handoff.console import flows, service
 from handoff.console.service import ConversationDetail, NoteOut, TagsIn, TextIn, TransferIn
-from handoff.conversations import service as conversations
-from handoff.conversations.schemas import ConsoleMessageOut, TicketOut
+from handoff.conversations.schemas import ConsoleMessageOut
 from handoff.conversations.views import ConversationSummary, summary
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
@@ -119,11 +118,6 @@ def edit_canned(canned_id: PathId, body: CannedIn, agent: Agent = Depends(curren
 @router.delete("/canned/{canned_id}", status_code=204)
 def delete_canned(canned_id: PathId, agent: Agent = Depends(current_agent), db: Session = Depends(get_db)):
     agents.delete_canned(db, canned_id, actor=agent)
-
-
-@router.get("/tickets", response_model=list[TicketOut])
-def tickets(db: Session = Depends(get_db)):
-    return conversations.list_tickets(db)
 
 
 @router.get("/stats")

@@ -1,4 +1,4 @@
-"""Conversations, their messages, agents' private notes and left messages (tickets)."""
+"""Conversations, their messages and agents' private notes (left messages: handoff/tickets/)."""
 
 import enum
 from datetime import datetime
@@ -92,16 +92,3 @@ class Note(Base):
     whisper_to: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     created_at: Mapped[datetime]
 
-
-class Ticket(Base):
-    """A message left by a customer when no agent could answer (留言)."""
-
-    __tablename__ = "tickets"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
-    customer_id: Mapped[str | None] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text)
-    contact: Mapped[str] = mapped_column(String(64), default="")
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    created_at: Mapped[datetime]

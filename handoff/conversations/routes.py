@@ -16,8 +16,6 @@ from handoff.conversations.schemas import (
     OpenConversation,
     QueueStatus,
     SentMessage,
-    TicketIn,
-    TicketOut,
 )
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
@@ -72,10 +70,3 @@ def get_status(conv_id: str, x_chat_token: str | None = Header(default=None),
                db: Session = Depends(get_db), desk: Desk = Depends(get_desk)):
     return queue.status(desk, db, conv=conversations.authorize(db, conv_id=conv_id, token=x_chat_token))
 
-
-@router.post("/conversations/{conv_id}/tickets", response_model=TicketOut, status_code=201)
-def leave_message(conv_id: str, body: TicketIn, x_chat_token: str | None = Header(default=None),
-                  db: Session = Depends(get_db)):
-    """Leave a message for the team (留言) when nobody can answer now."""
-    conv = conversations.authorize(db, conv_id=conv_id, token=x_chat_token)
-    return conversations.create_ticket(db, conv=conv, text=body.text, contact=body.contact, now=utcnow())

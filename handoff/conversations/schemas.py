@@ -1,6 +1,7 @@
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from handoff.core.clock import UtcDatetime
+from handoff.core.text import not_blank
 
 
 class Button(BaseModel):
@@ -94,39 +95,16 @@ class ConversationOut(BaseModel):
     status: QueueStatus
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("消息不能为空")
-    return value
-
 
 class CustomerMessageIn(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
     payload: str | None = Field(default=None, max_length=500)
     client_id: str | None = Field(default=None, max_length=64)
 
-    _text = field_validator("text")(_not_blank)
+    _text = field_validator("text")(not_blank)
 
 
 class SentMessage(BaseModel):
     message: MessageOut
     replies: list[MessageOut]
 
-
-class TicketIn(BaseModel):
-    text: str = Field(min_length=1, max_length=2000)
-    contact: str = Field(default="", max_length=64)
-
-    _text = field_validator("text")(_not_blank)
-
-
-class TicketOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    conversation_id: str
-    customer_id: str | None = None
-    text: str
-    contact: str
-    status: str
-    created_at: UtcDatetime

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from handoff.agents.models import Agent
 from handoff.attachments.models import Attachment
-from handoff.conversations.models import Conversation, Message, Role, State, Ticket
+from handoff.conversations.models import Conversation, Message, Role, State
 from handoff.conversations.schemas import AttachmentOut, ConsoleMessageOut, CustomerRef, MessageOut
 from handoff.core import signing
 from handoff.core.errors import DeskError, Forbidden, NotFound
@@ -189,14 +189,3 @@ def customer_ref(db: Session, *, policy: Policy, customer_id: str | None, now: d
         return None
     return CustomerRef(id=profile.customer_id, name=profile.name, tier=profile.tier.name)
 
-
-def create_ticket(db: Session, *, conv: Conversation, text: str, contact: str, now: datetime) -> Ticket:
-    ticket = Ticket(conversation_id=conv.id, customer_id=conv.customer_id, text=text.strip(),
-                    contact=contact.strip(), status="open", created_at=now)
-    db.add(ticket)
-    db.commit()
-    return ticket
-
-
-def list_tickets(db: Session, *, status: str = "open") -> list[Ticket]:
-    return list(db.scalars(select(Ticket).where(Ticket.status == status).order_by(Ticket.created_at)))

@@ -40,6 +40,7 @@ def create_schema(engine: Engine) -> None:
     from handoff.reports import models as _reports  # noqa: F401
     from handoff.shop import models as _shop  # noqa: F401
     from handoff.survey import models as _survey  # noqa: F401
+    from handoff.tickets import models as _tickets  # noqa: F401
     from handoff.wechat import models as _wechat  # noqa: F401
 
     Base.metadata.create_all(engine)

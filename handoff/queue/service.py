@@ -154,7 +154,7 @@ def _handoff_out(desk: Desk, db: Session, req: HandoffRequest, conv: Conversatio
     out.standing = wording.where_you_stand(
         state=out.state, agent_name=out.agent_name, open_now=out.open_now, business_hours=out.business_hours,
         group_name=out.group_name, agents_online=out.agents_online, position=out.position,
-        eta_seconds=out.eta_seconds, again=again)
+        eta_seconds=out.eta_seconds, again=again, channel=conv.channel)
     empathy = ""
     if req.reason == HandoffReason.complaint:  # the full apology once; a shorter one when they ask again
         empathy = wording.STILL_UPSET if again else wording.empathy("complaint")

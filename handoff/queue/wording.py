@@ -24,20 +24,25 @@ def empathy(topic: str, order_id: str | None = None) -> str:
     return text
 
 
+# How to leave a message (留言, handoff/tickets/): the widget has a 留言 button; WeChat has words.
+LEAVE_A_MESSAGE = {"web": "您可以留言", "wechat": "您可以回复“留言+您的问题”给我们留言"}
+
+
 def where_you_stand(*, state: str, agent_name: str | None, open_now: bool, business_hours: str,
                     group_name: str, agents_online: int, position: int | None, eta_seconds: int | None,
-                    again: bool = False) -> str:
+                    again: bool = False, channel: str = "web") -> str:
     """Who takes over and how long it may take; never a wait estimate when nobody is online.
     ``again``: the customer asked once more while already waiting or served (not the same words twice)."""
+    leave = LEAVE_A_MESSAGE.get(channel, LEAVE_A_MESSAGE["web"])
     if state == "with_agent" and agent_name:
         if again:
             return f"客服{agent_name}正在为您服务，请直接把问题告诉客服。"
         return f"已为您转接客服{agent_name}，请直接告诉客服您的问题。"
     if not open_now or state != "queued":
         return (f"现在是非工作时间（{business_hours}），人工客服暂时无法接入。"
-                "您可以留言，客服上班后会第一时间联系您；常见问题也可以继续问我。")
+                f"{leave}，客服上班后会第一时间联系您；常见问题也可以继续问我。")
     text = f"您已经在排队等待{group_name}人工客服了" if again else f"已为您转接{group_name}人工客服"
     if not agents_online:
-        return text + "。目前暂无客服在线，您可以稍候，也可以留言，客服上线后会第一时间联系您。"
+        return text + f"。目前暂无客服在线，您可以稍候，也可以{leave.removeprefix('您可以')}，客服上线后会第一时间联系您。"
     ahead = "您是下一位" if (position or 1) <= 1 else f"您前面还有{position - 1}位"
     return text + f"，{ahead}，预计等待约{max(1, round((eta_seconds or 60) / 60))}分钟，请稍候。"

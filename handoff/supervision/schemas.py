@@ -3,6 +3,7 @@ from pydantic import BaseModel, Field, field_validator
 from handoff.agents.schemas import AgentOut
 from handoff.conversations.views import ConversationSummary
 from handoff.core.clock import UtcDatetime
+from handoff.core.text import not_blank
 
 
 class Board(BaseModel):
@@ -20,9 +21,4 @@ class Board(BaseModel):
 class WhisperIn(BaseModel):
     text: str = Field(min_length=1, max_length=500)
 
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("消息不能为空")
-        return value
+    _text = field_validator("text")(not_blank)

@@ -29,6 +29,7 @@ from handoff.core.context import Desk
 from handoff.core.errors import DeskError
 from handoff.core.redis import swap
 from handoff.core.settings import WechatAccount
+from handoff.tickets import flows as tickets
 from handoff.wechat import outbox, service
 from handoff.wechat.api import WechatError
 from handoff.wechat.protocol import dedupe_key, render_text_reply
@@ -124,7 +125,11 @@ async def handle(desk: Desk, account: WechatAccount, message: BaseMessage) -> in
         return await run_in_threadpool(service.unsubscribed, desk, account, message.source)
     user_id, conv_id = await run_in_threadpool(service.enter, desk, account, message.source)
     client_id = f"wx{message.id}" if kind != "event" else None
-    if kind == "text":
+    if kind == "text" and _leaves_a_message(message.content):
+        await run_in_threadpool(lambda: tickets.leave_on_wechat(desk, conv_id=conv_id, user_id=user_id,
+                                                                text=message.content.strip()[:2000],
+                                                                client_id=client_id))
+    elif kind == "text":
         text = (message.content or "").strip()[:2000]
         payload = await run_in_threadpool(service.button_payload, desk, conv_id, text)
         await flows.handle_customer_message(desk, conv_id=conv_id, text=text or " ", payload=payload,
@@ -142,6 +147,12 @@ async def handle(desk: Desk, account: WechatAccount, message: BaseMessage) -> in
         await flows.handle_unreadable(desk, conv_id=conv_id, text=service.media_text(kind, raw.get("MediaId")),
                                       client_id=client_id, prompt=service.MEDIA_PROMPT)
     return user_id
+
+
+def _leaves_a_message(content: str | None) -> bool:
+    """"留言 明天下午请联系我": what the handoff notice tells a follower to write when nobody can answer."""
+    text = (content or "").strip()
+    return text.startswith("留言") and len(text.removeprefix("留言").strip(" ：:，,")) >= 2
 
 
 async def _picture(desk: Desk, account: WechatAccount, message: BaseMessage, conv_id: str,

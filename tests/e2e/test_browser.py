@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.pages import ARTIFACTS, agent_claims, login, messages, open_widget, say
 from tests.handoff.attachments.images import jpeg_with_location, png
+from tests.support.servers import get_json
 from tests.support.wechat_standin import desk_client, message_xml
 
 def test_customer_agent_and_bot_loop(browser, stack, shop_site):
@@ -496,3 +497,42 @@ def test_a_supervisor_watches_whispers_to_the_agent_and_takes_over(browser, stac
     expect(messages(customer, "system").last).to_contain_text("客服主管王主管已接手", timeout=10_000)
     expect(customer.get_by_test_id("chat-status")).to_contain_text("王主管")
     expect(boss.get_by_test_id("watching")).to_be_hidden()
+
+
+def test_a_left_message_is_answered_from_the_console_and_the_customer_reads_it_on_the_next_visit(
+        browser, stack, shop_site):
+    shopper = browser.new_context(viewport={"width": 420, "height": 760})  # one browser: its storage stays
+    customer = shopper.new_page()
+    open_widget(customer, shop_site, "C003")
+    say(customer, "转人工")
+    leave = customer.get_by_test_id("chat-status").get_by_role("button", name="留言")
+    expect(leave).to_be_visible(timeout=30_000)  # nobody is online
+    leave.click()
+    customer.get_by_test_id("ticket-text").fill("发票抬头写错了，麻烦帮我重开一张")
+    customer.get_by_test_id("ticket-contact").fill("13800000003")
+    customer.get_by_test_id("ticket-submit").click()
+    expect(messages(customer, "system").last).to_contain_text("已收到您的留言", timeout=10_000)
+    customer.close()  # the customer leaves the shop
+
+    agent = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    login(agent, stack.desk, "xiaomei", "agent123")
+    agent.locator('.tab[data-tab="tickets"]').click()
+    ticket = agent.get_by_test_id("ticket-item").filter(has_text="发票抬头写错了")
+    expect(ticket).to_contain_text("联系方式 13800000003", timeout=10_000)
+    ticket.get_by_test_id("ticket-answer-input").fill("已为您重开发票，电子发票会发到您的邮箱")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    agent.screenshot(path=str(ARTIFACTS / "console-ticket.png"))
+    ticket.get_by_test_id("ticket-answer-send").click()
+    expect(agent.get_by_test_id("toast")).to_contain_text("已短信通知 138****0003", timeout=10_000)
+    expect(ticket).to_have_count(0)
+    status, texts = get_json(f"{stack.desk}/api/demo/sms")
+    assert any(m["phone"] == "138****0003" and "您的留言已有回复" in m["text"] for m in texts), texts
+
+    # The next visit: the answer waits in the conversation, and the launcher says there is something new.
+    again = shopper.new_page()
+    again.goto(f"{shop_site}/C003")
+    expect(again.get_by_test_id("chat-launcher")).to_have_class(re.compile("unread"), timeout=15_000)
+    again.get_by_test_id("chat-launcher").click()
+    expect(messages(again, "agent").last).to_contain_text("已为您重开发票", timeout=10_000)
+    expect(messages(again, "agent").last).to_contain_text("关于您的留言“发票抬头写错了")
+    again.screenshot(path=str(ARTIFACTS / "widget-ticket-answer.png"))

@@ -123,6 +123,7 @@ AUTHORIZATION: dict[str, str | tuple[str, ...]] = {
     "PUT /api/console/canned/{canned_id}": "supervisor",  # target policy (issue 14)
     "DELETE /api/console/canned/{canned_id}": "supervisor",  # target policy (issue 14)
     "GET /api/console/tickets": "agent",
+    "POST /api/console/tickets/{ticket_id}/answer": "agent",  # none exists: 404 once past the check
     "GET /api/console/stats": "agent",
     "GET /api/console/intents": "agent",
     "POST /api/console/messages/{message_id}/flag": "agent",
@@ -286,7 +287,7 @@ class World:
             "key": "authz_probe", "agent_id": self.other_agent_id, "canned_id": self.canned_id,
             "example_id": self.example_id, "message_id": self.message_id, "app_id": WECHAT.app_id,
             "attachment_id": self.attachment_id,
-            "task_id": 999999, "job_id": 999999, "version_id": 999999,  # none exist: 404 once past the check
+            "task_id": 999999, "job_id": 999999, "version_id": 999999, "ticket_id": 999999,  # none exist: 404 once past the check
         }
 
     def body(self, route: str, op: dict, spec: dict):
@@ -305,6 +306,7 @@ class World:
             "POST /api/chat/conversations/{conv_id}/attachments": PNG,  # raw bytes, not JSON
             "POST /api/console/conversations/{conv_id}/attachments": PNG,
             "POST /api/supervisor/conversations/{conv_id}/whisper": {"text": "先别答应退款"},
+            "POST /api/console/tickets/{ticket_id}/answer": {"text": "已为您处理"},
             "POST /api/console/conversations/{conv_id}/messages": {"text": "您好"},
             "POST /api/console/conversations/{conv_id}/notes": {"text": "备注"},
             "PUT /api/console/conversations/{conv_id}/tags": {"tags": ["物流"]},

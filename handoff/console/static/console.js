@@ -17,7 +17,7 @@
   // follower, no SMS code or order check yet): a phone number they typed proves nothing.
   const UNVERIFIED = "访客（身份未验证）";
 
-  const S = { me: null, tab: "queue", queue: [], mine: [], tickets: [], current: null, canned: [],
+  const S = { me: null, tab: "queue", queue: [], mine: [], tickets: [], ticketDrafts: {}, current: null, canned: [],
     groups: [], agents: [], unread: new Set(), ws: null, wsDelay: 1000, cannedIndex: 0 };
 
   const $ = (id) => document.getElementById(id);
@@ -270,9 +270,34 @@
     if (!S.tickets.length) list.append(el("div", "暂无留言", "empty-note"));
     for (const t of S.tickets) {
       const item = el("div", null, "item");
-      item.append(el("div", (t.customer_id || "访客") + " · " + time(t.created_at) + (t.contact ? " · " + t.contact : ""), "meta"));
+      item.setAttribute("data-testid", "ticket-item");
+      item.append(el("div", [t.customer_id || "访客", CHANNELS[t.channel] || t.channel, time(t.created_at),
+        t.contact ? "联系方式 " + t.contact : null].filter(Boolean).join(" · "), "meta"));
       item.append(el("div", t.text, "preview"));
       item.onclick = () => openConversation(t.conversation_id);
+      // Answer here: the answer reaches the customer in their own channel (and by SMS where set up).
+      const box = el("div", null, "ticket-answer");
+      const input = document.createElement("textarea");
+      input.maxLength = 1000;
+      input.placeholder = "回复这条留言…";
+      input.setAttribute("data-testid", "ticket-answer-input");
+      input.value = S.ticketDrafts[t.id] || "";  // a refresh of the list keeps what the agent typed
+      input.oninput = () => { S.ticketDrafts[t.id] = input.value; };
+      const send = el("button", "回复留言", "primary");
+      send.setAttribute("data-testid", "ticket-answer-send");
+      box.onclick = (event) => event.stopPropagation();
+      send.onclick = async () => {
+        if (!input.value.trim()) return;
+        send.disabled = true;
+        try {
+          const out = await api("POST", "/api/console/tickets/" + t.id + "/answer", { text: input.value });
+          delete S.ticketDrafts[t.id];
+          toast("已回复留言：" + out.delivery.join("；"), 8000);
+          await loadTickets();
+        } catch (err) { toast(err.message); send.disabled = false; }
+      };
+      box.append(input, send);
+      item.append(box);
       list.append(item);
     }
   }

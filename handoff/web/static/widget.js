@@ -145,11 +145,14 @@
     this.ticket.appendChild(el("div", null, "请留下您的问题，客服上线后会尽快联系您："));
     this.ticketText = el("textarea");
     this.ticketText.rows = 3;
+    this.ticketText.setAttribute("data-testid", "ticket-text");
     this.ticketText.maxLength = MAX_CHARS;
     this.ticketContact = el("input");
     this.ticketContact.placeholder = "手机号（选填）";
     this.ticketContact.maxLength = 64;
+    this.ticketContact.setAttribute("data-testid", "ticket-contact");
     var submit = el("button", null, "提交留言");
+    submit.setAttribute("data-testid", "ticket-submit");
     submit.onclick = function () { self.leaveMessage(); };
     var cancel = el("button", "cancel", "取消");
     cancel.onclick = function () { self.ticket.classList.remove("show"); };
@@ -576,10 +579,10 @@
     var text = this.ticketText.value;
     if (!text.trim()) { this.hint.textContent = "请填写留言内容"; return; }
     this.api("POST", "/api/chat/conversations/" + this.id + "/tickets", { text: text, contact: this.ticketContact.value })
-      .then(function () {
+      .then(function (left) {  // the confirmation is in the conversation: it stays after a reload
         self.ticket.classList.remove("show");
         self.ticketText.value = "";
-        self.bubble({ role: "system", text: "留言已提交，我们会尽快联系您。" });
+        self.show(left.message);
       })
       .catch(function (err) { self.hint.textContent = err.message; });
   };

@@ -363,6 +363,33 @@ def test_an_agents_photo_reaches_the_follower_as_an_image_message(client, db, st
     assert pdf.status_code == 400 and pdf.json()["detail"] == "微信公众号只能给客户发图片，不能发文件，请改发图片或文字"
 
 
+def test_a_follower_leaves_a_message_after_hours_and_the_answer_comes_as_a_customer_service_message(
+        settings, standin):
+    with app_client(settings, standin, business_hours="00:00-00:01", business_days="8") as client, \
+            client.app.state.session_factory() as db:
+        openid = user(32)
+        human = message_xml(openid, "event", {"Event": "CLICK", "EventKey": "HUMAN"})
+        assert "回复“留言+您的问题”给我们留言" in standin.state.push(client, ACCOUNT, human).content
+        left = standin.state.push(client, ACCOUNT, text(openid, "留言 明天下午请联系我，退货的事"))
+        assert left.content == "已收到您的留言，客服会尽快回复，回复会发到这里。"
+        agent = Staff(client, "xiaomei", "agent123")
+        (ticket,) = agent.get("/api/console/tickets").json()
+        assert (ticket["text"], ticket["channel"]) == ("明天下午请联系我，退货的事", "wechat")
+        answered = agent.post(f"/api/console/tickets/{ticket['id']}/answer", {"text": "已为您登记，明天下午联系您"})
+        assert answered.json()["delivery"] == ["已通过公众号客服消息发给客户"]
+        expected = "关于您的留言“明天下午请联系我，退货的事”：\n已为您登记，明天下午联系您"
+        assert poll(lambda: expected in standin.state.messages_to(openid))
+        # Three days later WeChat no longer takes customer-service messages: the agent is told.
+        standin.state.push(client, ACCOUNT, text(openid, "留言 还有一个问题"))
+        follower = db.scalar(select(WechatUser).where(WechatUser.openid == openid))
+        follower.last_inbound_at -= timedelta(days=3)
+        db.commit()
+        standin.state.interacted(ACCOUNT.app_id, openid, time.time() - 3 * 86400)
+        (late,) = agent.get("/api/console/tickets").json()
+        delivery = agent.post(f"/api/console/tickets/{late['id']}/answer", {"text": "好的"}).json()["delivery"]
+        assert delivery[0].startswith("客户超过 48 小时没有在公众号发消息")
+
+
 def test_voice_uses_wechats_recognition(client, db, standin):
     openid = user(9)
     voice = message_xml(openid, "voice", {"MediaId": "VOICE_1", "Format": "amr", "Recognition": "我要退货"},
