@@ -8,6 +8,8 @@ in the ``product`` slot, so "黑色的有吗" after a question about the T-shirt
 is about the T-shirt.
 """
 
+import re
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -36,6 +38,8 @@ ASK_PRESALES = "需要的话，我帮您转接售前客服确认，好吗？"
 WHICH_PRODUCT = ("请问您问的是哪款商品呢？把商品名称发给我（比如“降噪蓝牙耳机”“纯棉短袖T恤”），我马上帮您查；"
                  "也可以转人工，由售前客服为您介绍。")
 AVAILABLE_WORDS = ("有没有", "有吗", "有不", "有么", "有木有", "还有", "有的话")
+# "有黑色M码吗": the options named between 有 and 吗.
+ASKS_IF_THERE_IS = re.compile(r"有.{1,12}?(吗|么|嘛|不|没)")
 SELLS_WORDS = ("有卖", "有没有卖", "卖不卖", "有没有", "有吗", "有木有", "你们家有", "店里有", "有得卖")
 
 
@@ -140,7 +144,8 @@ class ActionProductInfo(DeskAction):
                 return unknown(dispatcher, "抱歉，本店在售的商品里没有找到您说的这款。")
             dispatcher.utter_message(text=WHICH_PRODUCT, buttons=[HUMAN_BUTTONS[0]])
             return []
-        if topic in (None, "colour") and named_options(product, text) and any(w in text for w in AVAILABLE_WORDS):
+        if topic in (None, "colour") and named_options(product, text) and (
+                any(w in text for w in AVAILABLE_WORDS) or ASKS_IF_THERE_IS.search(text)):
             topic = "stock"  # "奶白色350ml的有没有"
         if topic is None and compatibility(product, text).answer:
             topic = "compatibility"  # "mac能用不": a device the catalogue lists
@@ -150,7 +155,8 @@ class ActionProductInfo(DeskAction):
         said = self.fact(product, catalog, topic, text)
         if said is None:
             return remember + unknown(dispatcher, f"{product['name']}的商品资料里没有写到这一点，我不想给您说错。")
-        dispatcher.utter_message(text=said)
+        # The desk draws the product as a card (picture, price, stock) beside the answer.
+        dispatcher.utter_message(text=said, json_message={"cards": [{"kind": "product", "sku": product["sku"]}]})
         return remember
 
     @staticmethod

@@ -76,7 +76,7 @@ async def lifespan(app: FastAPI):
     with app.state.session_factory() as db:
         policy, policy_version = shop_rules.current(db, settings.shop_policy_file)
     desk = Desk(settings=settings, session_factory=app.state.session_factory, redis=app.state.redis,
-                policy=policy, policy_version=policy_version,
+                policy=policy, policy_version=policy_version, catalog=app.state.catalog,
                 bot=BotClient(settings.rasa_urls, settings.bot_timeout_seconds, settings.rasa_token,
                               settings.service_token), hub=hub)
     if settings.wechat_accounts:

@@ -48,7 +48,7 @@ from handoff.core.context import Desk
 from handoff.queue import dispatch
 from handoff.queue import flows as handoffs
 from handoff.queue import service as queue
-from handoff.shop import returns
+from handoff.shop import cards, returns
 from handoff.survey import service as survey
 
 logger = logging.getLogger(__name__)
@@ -142,29 +142,42 @@ def _store_customer_message(desk: Desk, db: Session, live: Pipeline, conv: Conve
     return message, created, metadata
 
 
-def _bot_messages(replies: list[dict] | None) -> list[tuple[str, list[dict]]]:
-    """What the bot said, as (text, buttons); when it did not answer, the apology with 转人工."""
+def _bot_messages(replies: list[dict] | None) -> list[tuple[str, list[dict], list[str]]]:
+    """What the bot said, as (text, buttons, product SKUs to show as cards); when it did not answer,
+    the apology with 转人工. Rasa sends an action's ``json_message`` as a message of its own: its cards
+    join the message before it."""
     if replies is None:
-        return [(BOT_DOWN, [HUMAN_BUTTON])]
+        return [(BOT_DOWN, [HUMAN_BUTTON], [])]
     said = []
     for reply in replies:
         text = reply.get("text") or reply.get("image") or ""
         buttons = [{"title": str(b.get("title", ""))[:64], "payload": str(b.get("payload", ""))[:500]}
                    for b in reply.get("buttons") or []]
+        custom = reply.get("custom") if isinstance(reply.get("custom"), dict) else {}
+        skus = [str(c.get("sku")) for c in custom.get("cards") or [] if isinstance(c, dict) and c.get("sku")]
         if text or buttons:
-            said.append((text, buttons))
+            said.append((text, buttons, skus))
+        elif skus and said:
+            said[-1][2].extend(skus)
+        elif skus:
+            said.append(("", [], skus))
     return said
 
 
-def _add_replies(db: Session, conv: Conversation, replies: list[dict] | None) -> list[Message]:
-    """The bot's replies (or, when it did not answer, the apology) added to the conversation."""
-    return conversations.add_bot_messages(db, conv=conv, said=_bot_messages(replies), now=utcnow(),
+def _add_replies(desk: Desk, db: Session, conv: Conversation, replies: list[dict] | None) -> list[Message]:
+    """The bot's replies (or, when it did not answer, the apology) added to the conversation, the
+    orders its buttons offer and the products it names drawn as cards."""
+    said = [(text, buttons, cards.order_cards(db, desk.catalog, customer_id=conv.customer_id, buttons=buttons)
+             + cards.product_cards(desk.catalog, skus))
+            for text, buttons, skus in _bot_messages(replies)]
+    return conversations.add_bot_messages(db, conv=conv, said=said, now=utcnow(),
                                           role=Role.bot if replies is not None else Role.system)
 
 
-def _store_replies(db: Session, live: Pipeline, conv: Conversation, replies: list[dict] | None) -> list[MessageOut]:
+def _store_replies(desk: Desk, db: Session, live: Pipeline, conv: Conversation,
+                   replies: list[dict] | None) -> list[MessageOut]:
     """The bot's replies stored (committed) and published."""
-    added = _add_replies(db, conv, replies)
+    added = _add_replies(desk, db, conv, replies)
     db.commit()
     for message in added:
         events.message_added(live, conv, message, {})
@@ -204,7 +217,7 @@ def _after_bot(desk: Desk, turn: Turn, conv_id: str, nlu: dict | None, replies: 
         if nlu is not None:
             conversations.set_understood(db, message_id=turn.message.id, nlu=nlu)
         bot_down_handoff = replies is None and bot_text == HUMAN_BUTTON["payload"]
-        added = [] if bot_down_handoff else _add_replies(db, conv, replies)
+        added = [] if bot_down_handoff else _add_replies(desk, db, conv, replies)
         db.commit()
         with realtime.batch(desk.redis) as live:
             if nlu is not None:
@@ -236,7 +249,7 @@ def bot_says(desk: Desk, *, conv_id: str, text: str, buttons: list[dict] | None 
     """A bot message the desk writes itself (a channel's welcome), stored and published like Rasa's."""
     with desk.session() as db, realtime.batch(desk.redis) as live:
         conv = conversations.get_conversation(db, conv_id=conv_id)
-        return _store_replies(db, live, conv, [{"text": text, "buttons": buttons or []}])
+        return _store_replies(desk, db, live, conv, [{"text": text, "buttons": buttons or []}])
 
 
 async def handle_unreadable(desk: Desk, *, conv_id: str, text: str, client_id: str | None,
@@ -252,7 +265,7 @@ async def handle_unreadable(desk: Desk, *, conv_id: str, text: str, client_id: s
                 return []
             survey.moved_on(db, survey.latest(db, conv_id))
             # In the same batch: the customer's message is published before the prompt.
-            return _store_replies(db, live, conv, [{"text": prompt, "buttons": [HUMAN_BUTTON]}])
+            return _store_replies(desk, db, live, conv, [{"text": prompt, "buttons": [HUMAN_BUTTON]}])
 
     async with _lock(conv_id):
         return await run_in_threadpool(work)
@@ -303,7 +316,7 @@ async def handle_customer_attachment(desk: Desk, *, conv_id: str, data: bytes, n
             if conv.state == State.with_agent:
                 return out, []
             survey.moved_on(db, survey.latest(db, conv_id))
-            return out, _store_replies(db, live, conv, [_about_attachment(db, conv, attachment)])
+            return out, _store_replies(desk, db, live, conv, [_about_attachment(db, conv, attachment)])
 
     async with _lock(conv_id):
         try:

@@ -71,6 +71,8 @@ class Message(Base):
     client_id: Mapped[str | None] = mapped_column(String(64))
     # What the bot understood (customer messages): intent, confidence, entities, sentiment.
     nlu: Mapped[dict | None] = mapped_column(JSON)
+    # Orders and products shown as cards (handoff/shop/cards.py), beside the text and buttons.
+    cards: Mapped[list[dict] | None] = mapped_column(JSON)
     # A photo or a file (handoff/attachments/); the text is then "[图片]" or "[文件] <name>".
     attachment_id: Mapped[str | None] = mapped_column(ForeignKey("attachments.id"))
     created_at: Mapped[datetime]

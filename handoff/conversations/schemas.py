@@ -21,6 +21,20 @@ class AttachmentOut(BaseModel):
     height: int | None = None
 
 
+class Card(BaseModel):
+    """An order or a product, as the widget and the console draw it."""
+
+    kind: str  # order | product
+    id: str  # the full order number, or the SKU
+    title: str
+    subtitle: str = ""
+    image: str  # a URL; relative ones are the desk's
+    price: str
+    status: str
+    payload: str | None = None  # pressing the card sends this, like its button
+    action: str | None = None  # the button's title
+
+
 class MessageOut(BaseModel):
     """A message as the customer sees it."""
 
@@ -33,6 +47,7 @@ class MessageOut(BaseModel):
     client_id: str | None = None
     created_at: UtcDatetime
     attachment: AttachmentOut | None = None
+    cards: list[Card] = []
 
 
 class ConsoleMessageOut(MessageOut):

@@ -101,14 +101,16 @@ def add_message(db: Session, *, conv: Conversation, role: Role, text: str, now: 
     return message
 
 
-def add_bot_messages(db: Session, *, conv: Conversation, said: list[tuple[str, list[dict]]],
+def add_bot_messages(db: Session, *, conv: Conversation, said: list[tuple],
                      now: datetime, role: Role = Role.bot) -> list[Message]:
-    """The bot's replies of one turn, ``(text, buttons)`` each: two statements however many (not committed)."""
+    """The bot's replies of one turn, ``(text, buttons)`` or ``(text, buttons, cards)`` each: two statements
+    however many (not committed)."""
     if not said:
         return []
     first = _take_seqs(db, conv, len(said), now)
-    messages = [Message(conversation_id=conv.id, seq=first + i, role=role, text=text, buttons=buttons or [],
-                        created_at=now) for i, (text, buttons) in enumerate(said)]
+    messages = [Message(conversation_id=conv.id, seq=first + i, role=role, text=one[0], buttons=one[1] or [],
+                        cards=one[2] if len(one) > 2 and one[2] else None, created_at=now)
+                for i, one in enumerate(said)]
     db.add_all(messages)
     db.flush()
     return messages
@@ -167,6 +169,7 @@ def message_out(message: Message, names: dict[int, str] | None = None) -> Messag
         agent_name=(names or {}).get(message.agent_id) if message.agent_id else None,
         created_at=message.created_at,
         attachment=attachment_out(message.attachment) if message.attachment_id else None,
+        cards=message.cards or [],
     )
 
 

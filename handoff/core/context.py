@@ -11,6 +11,7 @@ from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.core.settings import Settings
+from handoff.shop.catalog import Catalog
 from handoff.shop.policy import Policy
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ class Desk:
     policy: Policy
     bot: "BotClient"
     hub: "Hub"
+    # The shop's products and promotions (catalog.yml).
+    catalog: Catalog
     # WeChat's API client; None when no official account is configured.
     wechat: "WechatApi | None" = None
     policy_version: int = 0

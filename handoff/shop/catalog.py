@@ -25,6 +25,8 @@ class Product(BaseModel):
     aliases: list[str] = []
     category: str
     price: float = Field(gt=0)
+    # The product's photo (a URL the shop serves); without one, cards show a drawn placeholder.
+    image: str | None = None
     specs: dict[str, str] = {}
     # Every colour/size/model combination on sale: option name -> value, and its stock.
     variants: list[dict[str, str | int]] = []

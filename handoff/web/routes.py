@@ -4,7 +4,7 @@ import time
 from pathlib import Path
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
 from handoff.conversations.service import customer_ref
@@ -13,6 +13,7 @@ from handoff.core.clock import utcnow
 from handoff.core.context import Desk
 from handoff.core.deps import get_db, get_desk
 from handoff.core.errors import NotFound
+from handoff.shop import cards
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
@@ -28,6 +29,15 @@ def shop_page():
 def widget_script():
     return FileResponse(STATIC / "widget.js", media_type="application/javascript",
                         headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
+
+
+@router.get("/products/{sku}.svg")
+def product_picture(sku: str, desk: Desk = Depends(get_desk)):
+    """The drawn picture of a product the shop has no photo of (cards in the widget and the console)."""
+    product = next((p for p in desk.catalog.products if p.sku == sku), None)
+    return Response(cards.placeholder_svg(product), media_type="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*",
+                             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
 
 
 @demo.get("/sign")

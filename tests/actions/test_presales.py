@@ -122,3 +122,17 @@ def test_the_last_question_is_not_carried_over_to_another_product(run):
     assert result.slot("product") == "KB01" and result.slot("product_topic") == "compatibility"
     too_big = ask(run, "我电脑是16寸的游戏本 双肩包塞得进去吗")
     assert "不支持16寸" in too_big.text
+
+
+def test_the_product_answered_about_is_named_for_its_card(run):
+    result = ask(run, "这个短袖T恤有黑色L码吗")
+    (card,) = [m["custom"]["cards"] for m in result.dispatcher.messages if m.get("custom")]
+    assert card == [{"kind": "product", "sku": "TS01"}]  # the desk fills in picture, price and stock
+    unknown = ask(run, "你们卖冰箱吗")
+    assert not [m for m in unknown.dispatcher.messages if m.get("custom")]
+
+
+def test_options_named_between_you_and_ma_ask_for_stock(run):
+    # "纯棉" in the name is not a question about the fabric.
+    result = ask(run, "纯棉短袖T恤有黑色M码吗")
+    assert result.slot("product_topic") == "stock" and "黑色 M" in result.text and "面料" not in result.text

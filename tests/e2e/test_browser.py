@@ -536,3 +536,42 @@ def test_a_left_message_is_answered_from_the_console_and_the_customer_reads_it_o
     expect(messages(again, "agent").last).to_contain_text("已为您重开发票", timeout=10_000)
     expect(messages(again, "agent").last).to_contain_text("关于您的留言“发票抬头写错了")
     again.screenshot(path=str(ARTIFACTS / "widget-ticket-answer.png"))
+
+
+def test_orders_and_products_are_cards_in_the_widget_and_the_console(browser, stack, shop_site):
+    """Order choices are cards (picture, name, price, status, the full order number) pressed like buttons;
+    a product the bot answers about is a card with its price and stock (issue 16)."""
+    # Phone-sized (the test's shop page has no viewport meta tag, so no is_mobile: the page is 390 px wide).
+    customer = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True).new_page()
+    conv_id = open_widget(customer, shop_site, "C002")
+    say(customer, "我要退货")
+    orders = messages(customer, "bot").last.locator('[data-testid="chat-card"][data-kind="order"]')
+    expect(orders.first).to_be_visible(timeout=30_000)
+    four_piece = orders.filter(has_text="订单号 DD260002000004")  # C002's delivered bedding set
+    expect(four_piece).to_contain_text("全棉四件套")
+    expect(four_piece).to_contain_text("¥299.00")
+    expect(four_piece).to_contain_text("已签收")
+    assert four_piece.locator("img").evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+    # A card is its button: no second, textual copy of the choice.
+    expect(customer.locator('[data-testid="chat-button"]', has_text="DD260002000004")).to_have_count(0)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    customer.screenshot(path=str(ARTIFACTS / "widget-order-cards-phone.png"))
+    four_piece.click()
+    expect(messages(customer, "customer").last).to_contain_text("DD260002000004")
+    expect(messages(customer, "bot").last).to_contain_text("退货原因", timeout=30_000)
+
+    say(customer, "转人工")
+    agent = agent_claims(browser, stack.desk, "xiaoming", "agent123", conv_id)
+    in_console = agent.get_by_test_id("console-card").filter(has_text="DD260002000004")
+    expect(in_console).to_contain_text("全棉四件套", timeout=15_000)
+    assert in_console.locator("img").evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+    agent.screenshot(path=str(ARTIFACTS / "console-cards.png"))
+
+    shopper = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True).new_page()
+    open_widget(shopper, shop_site, "C001")
+    say(shopper, "纯棉短袖T恤有黑色M码吗")
+    product = messages(shopper, "bot").last.locator('[data-testid="chat-card"][data-kind="product"]')
+    expect(product).to_contain_text("纯棉短袖T恤", timeout=30_000)
+    expect(product).to_contain_text("¥89")
+    expect(messages(shopper, "bot").last).to_contain_text("黑色 M")  # a stock answer, not the fabric
+    shopper.screenshot(path=str(ARTIFACTS / "widget-product-card-phone.png"))

@@ -172,6 +172,7 @@ WEBSOCKETS = {
 }
 PAGES = {
     "GET /": "public", "GET /widget.js": "public",
+    "GET /products/{sku}.svg": "public",  # a product's drawn picture for cards: the catalogue's, no data
     "GET /console": "public", "GET /console/admin": "public", "GET /console/workspace": "public",
     "GET /console/reports": "public",
     "GET /openapi.json": "public", "GET /docs": "public", "GET /docs/oauth2-redirect": "public",

@@ -389,6 +389,7 @@
     node.dataset.role = m.role;
     node.dataset.id = m.id;
     node.append(el("div", who + " " + time(m.created_at), "who"), m.attachment ? attachmentNode(m.attachment) : el("div", m.text, "bubble"));
+    if (m.cards && m.cards.length) node.append(cardsNode(m.cards));
     if (m.role === "customer") {
       const line = nluLine(m.nlu, m.id);
       if (m.nlu && m.nlu.intent) line.append(" ", flagControl(m.id));
@@ -407,6 +408,23 @@
     }
     return node;
   }
+  // The orders and products the bot showed the customer, as the customer saw them.
+  function cardsNode(cards) {
+    const box = el("div", null, "cards");
+    for (const c of cards) {
+      const card = el("div", null, "card");
+      card.setAttribute("data-testid", "console-card");
+      const img = document.createElement("img");
+      img.src = c.image;
+      img.alt = c.title;
+      const info = el("div", null, "info");
+      info.append(el("div", c.title, "title"), el("div", [c.subtitle, c.price, c.status].filter(Boolean).join(" · "), "sub"));
+      card.append(img, info);
+      box.append(card);
+    }
+    return box;
+  }
+
   // A photo (its thumbnail, opening the whole one in a new tab) or a PDF (downloaded).
   function attachmentNode(a) {
     const url = "/api/console/attachments/" + encodeURIComponent(a.id);

@@ -62,6 +62,16 @@
     ".panel.dragging .list{outline:2px dashed #ff5000;outline-offset:-6px;background:#fff7ed}",
     ".bubble.media{padding:4px;background:#fff !important;line-height:0}",
     ".bubble.media img{display:block;max-width:200px;max-height:240px;min-width:60px;min-height:40px;border-radius:8px;cursor:zoom-in;background:#e5e7eb}",
+    ".cards{display:flex;flex-direction:column;gap:6px;margin:6px 0 0;max-width:88%}",
+    ".card{display:flex;gap:10px;align-items:center;background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:8px;text-align:left;font:inherit;color:inherit}",
+    ".card.pressable{cursor:pointer;border-color:#fdba74}",
+    ".card.pressable:hover{background:#fff7ed}",
+    ".card img{width:56px;height:56px;border-radius:8px;object-fit:cover;flex:none;background:#f3f4f6}",
+    ".card .info{display:flex;flex-direction:column;min-width:0;line-height:1.4}",
+    ".card .title{font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}",
+    ".card .sub{font-size:12px;color:#6b7280;word-break:break-all}",
+    ".card .price{color:#ff5000;font-weight:600;font-size:13px}",
+    ".card .state{font-size:12px;color:#374151;margin-left:6px;font-weight:400}",
     ".viewer{position:absolute;inset:0;background:rgba(0,0,0,.85);display:flex;flex-direction:column;align-items:center;justify-content:center;z-index:5;cursor:zoom-out}",
     ".viewer img{max-width:100%;max-height:calc(100% - 40px);object-fit:contain}",
     ".viewer-hint{color:#e5e7eb;font-size:12px;margin-top:8px}",
@@ -526,9 +536,21 @@
     if (m.role !== "customer") this.showTyping("");
     var old = this.list.querySelectorAll(".buttons");
     for (var i = 0; i < old.length; i++) old[i].remove();  // only the latest buttons can be pressed
-    if (m.buttons && m.buttons.length) {
+    var pressable = this.list.querySelectorAll(".card.pressable");
+    for (var j = 0; j < pressable.length; j++) { pressable[j].classList.remove("pressable"); pressable[j].onclick = null; }
+    var carded = {};
+    if (m.cards && m.cards.length) {
+      var deck = el("div", "cards");
+      m.cards.forEach(function (c) {
+        if (c.payload) carded[c.payload] = true;
+        deck.appendChild(self.card(c));
+      });
+      node.appendChild(deck);
+    }
+    var buttons = (m.buttons || []).filter(function (b) { return !carded[b.payload]; });  // a card is its button
+    if (buttons.length) {
       var box = el("div", "buttons");
-      m.buttons.forEach(function (b) {
+      buttons.forEach(function (b) {
         var button = el("button", null, b.title);
         button.setAttribute("data-testid", "chat-button");
         button.onclick = function () { self.send(b.title, b.payload); };
@@ -538,6 +560,28 @@
     }
     if (!this.panel.classList.contains("open") && m.role !== "customer") this.launcher.classList.add("unread");
     this.scroll();
+  };
+
+  // An order or a product: picture, name, price, status and the full order number. An order the bot
+  // offers as a choice is pressed like its button.
+  Chat.prototype.card = function (c) {
+    var self = this;
+    var card = el(c.payload ? "button" : "div", "card" + (c.payload ? " pressable" : ""));
+    card.setAttribute("data-testid", "chat-card");
+    card.setAttribute("data-kind", c.kind);
+    var img = el("img");
+    img.alt = "";  // the title beside it says what it is
+    img.src = /^\//.test(c.image) ? this.desk + c.image : c.image;
+    var info = el("div", "info");
+    info.appendChild(el("span", "title", c.title));
+    if (c.subtitle) info.appendChild(el("span", "sub", c.subtitle));
+    var price = el("span", "price", c.price);
+    price.appendChild(el("span", "state", c.status));
+    info.appendChild(price);
+    card.appendChild(img);
+    card.appendChild(info);
+    if (c.payload) card.onclick = function () { self.send(c.action || c.title, c.payload); };
+    return card;
   };
 
   Chat.prototype.showTyping = function (text) {
