@@ -313,7 +313,10 @@ async def handle_customer_attachment(desk: Desk, *, conv_id: str, data: bytes, n
                 prepared.discard()
                 return out, []
             stored = True
-            if conv.state == State.with_agent:
+            if conv.state == State.with_agent:  # the agent sees it; a return that asked for it gets it too
+                if attachment.kind == "image" and conv.customer_id:
+                    returns.attach_photo(db, customer_id=conv.customer_id, attachment=attachment, now=utcnow())
+                    db.commit()
                 return out, []
             survey.moved_on(db, survey.latest(db, conv_id))
             return out, _store_replies(desk, db, live, conv, [_about_attachment(db, conv, attachment)])

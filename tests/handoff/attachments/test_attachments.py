@@ -153,6 +153,19 @@ def test_the_photo_a_return_asked_for_is_filed_with_that_return(client, db):
     assert linked == [returned["return_id"], None]
 
 
+def test_a_return_photo_sent_while_an_agent_serves_is_filed_too(client, db):
+    returned = client.post("/api/shop/customers/C001/returns",
+                           json={"order_id": "DD260001000003", "reason": "faulty"}).json()
+    customer = Customer(client, "C001", sign_customer("dev-shop-secret", "C001"))
+    handoff(client, customer.sender, customer_id="C001")
+    assert Staff(client, "admin", "admin123").post(f"/api/console/conversations/{customer.id}/claim").status_code == 200
+    sent = upload(customer, jpeg_with_location(), name="坏了.jpg").json()
+    assert sent["replies"] == []  # the agent answers, not the desk
+    from handoff.attachments.models import Attachment
+    db.expire_all()
+    assert db.get(Attachment, sent["message"]["attachment"]["id"]).return_id == returned["return_id"]
+
+
 def test_an_agent_sees_the_customers_photo_and_sends_one_back(client):
     customer = Customer(client)
     handoff(client, customer.sender)
