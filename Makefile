@@ -71,7 +71,7 @@ test-rasa: install train
 	$(RASA_VENV)/bin/python -m pytest tests/bot tests/actions
 
 test-desk: install train browser
-	$(DESK_VENV)/bin/python -m pytest tests/handoff tests/e2e
+	$(DESK_VENV)/bin/python -m pytest tests/handoff tests/deploy tests/e2e
 
 test: install train validate test-stories test-rasa test-desk
 

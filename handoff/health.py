@@ -1,4 +1,8 @@
-"""GET /healthz: the state of each part the desk depends on."""
+"""Health: GET /healthz (the state of each part the desk depends on, for people and monitoring) and the
+two probes an orchestrator uses (deploy/k8s): GET /livez (the process answers: restart it if not) and
+GET /readyz (its own stores answer: send it traffic). Readiness leaves Rasa and the action server out on
+purpose: without them the desk still stores every message and offers a human, so it stays in service.
+"""
 
 import asyncio
 
@@ -55,3 +59,20 @@ async def healthz(request: Request) -> JSONResponse:
     down = [name for name, r in parts.items() if r["status"] != "ok"]
     body = {"status": "ok" if not down else "down", "down": down, "parts": parts}
     return JSONResponse(body, status_code=503 if down else 200)
+
+
+@router.get("/livez")
+async def livez() -> dict:
+    """The process and its event loop answer; nothing else is checked."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """The database and Redis answer: this replica can take traffic."""
+    database, redis = await asyncio.gather(_outcome(asyncio.to_thread(_check_database, request)),
+                                           _outcome(asyncio.to_thread(_check_redis, request)))
+    parts = {"database": database, "redis": redis}
+    down = [name for name, r in parts.items() if r["status"] != "ok"]
+    return JSONResponse({"status": "ok" if not down else "down", "down": down, "parts": parts},
+                        status_code=503 if down else 200)

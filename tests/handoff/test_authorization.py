@@ -61,6 +61,8 @@ TARGET = {
 
 AUTHORIZATION: dict[str, str | tuple[str, ...]] = {
     "GET /healthz": "public",
+    "GET /livez": "public",  # Kubernetes' probes (deploy/k8s): no data
+    "GET /readyz": "public",
     # The shop API, for the action server: the service token only.
     "GET /api/shop/customers/{customer_id}": "service",
     # Verifying an anonymous customer: the action server, for the bot's forms.

@@ -12,3 +12,14 @@ def test_health_reports_a_redis_outage(client):
     client.app.state.redis.shutdown(nosave=True)
     body = client.get("/healthz").json()
     assert "redis" in body["down"] and body["parts"]["database"]["status"] == "ok"
+
+
+def test_the_probes_keep_a_desk_without_rasa_in_service_and_take_it_out_without_redis(client):
+    # Rasa and the action server are down in these tests: the desk still stores messages and offers a human.
+    assert client.get("/livez").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["down"] == []
+    client.app.state.redis.shutdown(nosave=True)
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["down"] == ["redis"]
+    assert client.get("/livez").status_code == 200  # not restarted for it: Redis comes back
