@@ -120,7 +120,7 @@ class Turn:
     survey_replies: list[MessageOut] | None = None  # it answered the satisfaction survey
 
 
-def _store_customer_message(desk: Desk, db: Session, live: Pipeline, conv: Conversation, text: str,
+def _store_customer_message(db: Session, live: Pipeline, conv: Conversation, text: str,
                             client_id: str | None, survey_answer: bool = False,
                             attachment: Attachment | None = None):
     now = utcnow()
@@ -134,12 +134,15 @@ def _store_customer_message(desk: Desk, db: Session, live: Pipeline, conv: Conve
         events.message_added(live, conv, message, {})
         if conv.state != State.with_agent and not survey_answer and attachment is None:
             events.typing(live, conv, "bot")
-    tier = queue.customer_tier(desk, db, customer_id=conv.customer_id, now=now)
-    # Signed: the action server believes who the customer is only from the desk.
-    metadata = signing.sign_metadata(desk.settings.service_token, conv.rasa_sender_id, {
+    return message, created
+
+
+def _signed_metadata(desk: Desk, db: Session, conv: Conversation, text: str) -> dict:
+    """Who the customer is, for the bot: signed, since the action server believes it only from the desk."""
+    tier = queue.customer_tier(desk, db, customer_id=conv.customer_id, now=utcnow())
+    return signing.sign_metadata(desk.settings.service_token, conv.rasa_sender_id, {
         "customer_id": conv.customer_id, "channel": conv.channel, "tier": tier,
         "conversation_id": conv.id, "customer_text": text})
-    return message, created, metadata
 
 
 def _bot_messages(replies: list[dict] | None) -> list[tuple[str, list[dict], list[str]]]:
@@ -195,9 +198,9 @@ def _before_bot(desk: Desk, conv_id: str, text: str, payload: str | None, client
             conv = conversations.get_conversation(db, conv_id=conv_id)
         latest_survey = survey.latest(db, conv_id)
         survey_id = survey.match(conv, latest_survey, text, payload)
-        message, created, metadata = _store_customer_message(desk, db, live, conv, text, client_id,
-                                                             survey_id is not None)
-        turn = Turn(conversations.message_out(message), created, conv.state, conv.rasa_sender_id, metadata)
+        message, created = _store_customer_message(db, live, conv, text, client_id, survey_id is not None)
+        turn = Turn(conversations.message_out(message), created, conv.state, conv.rasa_sender_id,
+                    _signed_metadata(desk, db, conv, text))
         if created and survey_id is not None:  # an answer to the satisfaction survey: the bot never sees it
             said = survey.answer(desk, db, conv=conv, survey_id=survey_id, message=message, text=text,
                                  payload=payload, now=utcnow())
@@ -260,7 +263,7 @@ async def handle_unreadable(desk: Desk, *, conv_id: str, text: str, client_id: s
     def work() -> list[MessageOut]:
         with desk.session() as db, realtime.batch(desk.redis) as live:
             conv = conversations.get_conversation(db, conv_id=conv_id)
-            _message, created, _metadata = _store_customer_message(desk, db, live, conv, text, client_id)
+            _message, created = _store_customer_message(db, live, conv, text, client_id)
             if not created or conv.state == State.with_agent:
                 return []
             survey.moved_on(db, survey.latest(db, conv_id))
@@ -306,7 +309,7 @@ async def handle_customer_attachment(desk: Desk, *, conv_id: str, data: bytes, n
             conv = conversations.get_conversation(db, conv_id=conv_id)
             attachment = attachments.add(db, prepared=prepared, conversation_id=conv.id, uploaded_by="customer",
                                          now=utcnow())
-            message, created, _ = _store_customer_message(desk, db, live, conv, attachments.message_text(prepared),
+            message, created = _store_customer_message(db, live, conv, attachments.message_text(prepared),
                                                           client_id, attachment=attachment)
             out = conversations.message_out(message)
             if not created:  # a resend: the first upload's message stands
