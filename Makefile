@@ -15,11 +15,12 @@ RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/current.tar.gz
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test install browser train test-rasa test-desk validate test-stories bench bench-sentiment bench-containment eval-nlu crossval clean
+.PHONY: help run test install browser servers train test-rasa test-desk validate test-stories bench bench-sentiment bench-containment eval-nlu crossval clean
 
 help:
 	@echo "make run    install what is missing, train if the data changed, start Rasa, actions and the desk"
 	@echo "make test   the same set-up, then the whole test suite"
+	@echo "            (make run DB=postgres RASA_REPLICAS=2 DESK_REPLICAS=2: PostgreSQL, redis-server, replicas)"
 	@echo "make train  retrain the model if config, domain, data or bot/ changed"
 	@echo "make bench  NLU parse latency, memory and handoff latency (bench/)"
 	@echo "make bench-sentiment  the sentiment detector on held-out labelled messages"
@@ -54,11 +55,21 @@ browser:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji; \
 	fi
 
+# PostgreSQL and redis-server (Debian's packages): `make run DB=postgres` and the
+# tests on real servers start them as ordinary processes in a scratch folder
+# (scripts/servers.py), never as the system's services.
+servers:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v redis-server >/dev/null; then \
+		echo "==> postgresql and redis-server (apt-get, needs root)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql redis-server; \
+	fi
+
 # Trains only when the training inputs changed since the last model.
 train: $(RASA_VENV)/.installed
 	@RASA=$(RASA) scripts/train-if-changed
 
-run: install train
+# DB=postgres, RASA_REPLICAS=N, DESK_REPLICAS=N: see scripts/run.py and the README.
+run: install train servers
 	$(DESK_VENV)/bin/python scripts/run.py
 
 validate: $(RASA_VENV)/.installed
@@ -70,8 +81,14 @@ test-stories: train
 test-rasa: install train
 	$(RASA_VENV)/bin/python -m pytest tests/bot tests/actions
 
-test-desk: install train browser
+# The whole desk suite on SQLite and the embedded Redis; then the parts that
+# write SQL most, and the replica and fault tests, on PostgreSQL and redis-server.
+SERVERS_TESTS := tests/handoff/core/test_migrate.py tests/handoff/test_health.py tests/handoff/queue \
+	tests/handoff/conversations tests/handoff/console tests/handoff/tickets tests/handoff/wechat \
+	tests/handoff/history tests/handoff/reports
+test-desk: install train browser servers
 	$(DESK_VENV)/bin/python -m pytest tests/handoff tests/deploy tests/e2e
+	$(DESK_VENV)/bin/python -m pytest --servers $(SERVERS_TESTS)
 
 test: install train validate test-stories test-rasa test-desk
 

@@ -22,10 +22,20 @@ split; a form longer than ``max_turns`` waits for its end. (Rasa's own
 set.)
 
     endpoints.yml:  tracker_store: {type: bot.tracker_store.BoundedTrackerStore, max_turns: 12, keep_turns: 8}
+
+The trackers are kept in memory, or with ``url`` (a SQLAlchemy URL: the
+desk's PostgreSQL, or a SQLite file on one machine) in the table
+``rasa_trackers``, one row per conversation, so that several Rasa replicas
+share them: a conversation whose replica died continues on another with its
+slots, its form and its pause. One replica answers a conversation at a time
+(the desk routes each conversation to one replica, DESIGN.md), so a row has
+one writer.
 """
 
-from typing import Any, Optional
+from datetime import datetime, timezone
+from typing import Any, Iterator, Optional
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -36,7 +46,7 @@ from rasa.shared.core.events import (
     SlotSet,
     UserUttered,
 )
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
 
 SESSION_START, LISTEN = "action_session_start", "action_listen"
 
@@ -76,16 +86,74 @@ def compacted(
                                             sender_source=tracker.sender_source)
 
 
+class SqlTrackers:
+    """The serialised trackers by sender id, in a SQL table: what ``InMemoryTrackerStore`` keeps in a dict."""
+
+    metadata = sa.MetaData()
+    table = sa.Table(
+        "rasa_trackers", metadata,
+        sa.Column("sender_id", sa.String(255), primary_key=True),
+        sa.Column("tracker", sa.Text, nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+    )
+
+    def __init__(self, url: str) -> None:
+        self.engine = sa.create_engine(url, pool_pre_ping=True, future=True)
+        self.metadata.create_all(self.engine)
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        self._insert = insert
+
+    def get(self, sender_id: str) -> Optional[str]:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(self.table.c.tracker).where(self.table.c.sender_id == sender_id)).scalar()
+
+    def __contains__(self, sender_id: str) -> bool:
+        return self.get(sender_id) is not None
+
+    def __getitem__(self, sender_id: str) -> str:
+        stored = self.get(sender_id)
+        if stored is None:
+            raise KeyError(sender_id)
+        return stored
+
+    def __setitem__(self, sender_id: str, serialised: str) -> None:
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        upsert = self._insert(self.table).values(sender_id=sender_id, tracker=serialised, updated_at=now)
+        upsert = upsert.on_conflict_do_update(index_elements=["sender_id"],
+                                              set_={"tracker": serialised, "updated_at": now})
+        with self.engine.begin() as conn:
+            conn.execute(upsert)
+
+    def keys(self) -> Iterator[str]:
+        with self.engine.connect() as conn:
+            return iter(conn.execute(sa.select(self.table.c.sender_id)).scalars().all())
+
+
 class BoundedTrackerStore(InMemoryTrackerStore):
-    """``InMemoryTrackerStore`` that saves each conversation ``compacted`` (above)."""
+    """``InMemoryTrackerStore`` that saves each conversation ``compacted`` (above), in memory or in SQL."""
 
     def __init__(self, domain: Domain, event_broker=None, max_turns: int = 12, keep_turns: int = 8,
-                 **kwargs: Any) -> None:
-        kwargs.pop("host", None)
+                 host: Optional[str] = None, **kwargs: Any) -> None:
+        # Rasa passes the endpoint's ``url`` as ``host`` to a tracker store of its own type.
+        url = host or kwargs.pop("url", "")
         if not 0 < keep_turns <= max_turns:
             raise ValueError("tracker_store: 0 < keep_turns <= max_turns")
         self.max_turns, self.keep_turns = int(max_turns), int(keep_turns)
         super().__init__(domain, event_broker, **kwargs)
+        if url:
+            self.store = SqlTrackers(url)
+
+    async def _retrieve(self, sender_id: str, fetch_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        """As Rasa's, with one read of the store (a dict, or one SQL query)."""
+        stored = self.store.get(sender_id)
+        tracker = self.deserialise_tracker(sender_id, stored) if stored is not None else None
+        if tracker is None or fetch_all_sessions:
+            return tracker
+        sessions = get_trackers_for_conversation_sessions(tracker)
+        return sessions[-1] if len(sessions) > 1 else tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await super().save(compacted(tracker, slots=self.domain.slots, max_turns=self.max_turns,

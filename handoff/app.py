@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from handoff import health, scheduled
@@ -26,7 +28,8 @@ from handoff.conversations import ws as chat_ws
 from handoff.conversations.bot import BotClient
 from handoff.core.clock import utcnow
 from handoff.core.context import Desk
-from handoff.core.db import create_schema, make_engine
+from handoff.core import migrate
+from handoff.core.db import make_engine
 from handoff.core import privacy
 from handoff.core.errors import DeskError, describe_validation_error
 from handoff.core.guard import RequestGuard
@@ -67,7 +70,8 @@ async def lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     privacy.install("uvicorn", "uvicorn.access", "uvicorn.error")
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    with migrate.exclusive(engine):  # desk replicas starting together: one at a time
+        migrate.upgrade(engine)  # before anything else reads SQL; refuses a database newer than this code
     app.state.engine = engine
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
     app.state.catalog = load_catalog(settings.shop_catalog_file)
@@ -82,7 +86,7 @@ async def lifespan(app: FastAPI):
     if settings.wechat_accounts:
         desk.wechat = WechatApi(settings.wechat_api_base, desk.redis)
     app.state.desk = desk
-    with desk.session() as db:
+    with migrate.exclusive(engine), desk.session() as db:  # one replica seeds an empty database
         if settings.seed_demo_data:
             seed_if_empty(db)
         ensure_seed_agents(db, settings.admin_username, settings.admin_password,
@@ -138,6 +142,15 @@ async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONRes
                         headers=getattr(exc, "headers", None))
 
 
+async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """PostgreSQL or Redis is unreachable (restarting, failing over). The request's transaction was not
+    committed, so nothing of it is half-written; the pool reconnects by itself once the server is back."""
+    logger.warning("%s %s: %s is unavailable (%s)", request.method, request.url.path,
+                   "Redis" if isinstance(exc, RedisConnectionError) else "the database", type(exc).__name__)
+    return JSONResponse({"detail": "系统正在恢复，请稍后再试，您的操作尚未生效", "code": "unavailable"},
+                        status_code=503, headers={"Retry-After": "5"})
+
+
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     detail = "；".join(dict.fromkeys(describe_validation_error(e) for e in errors))
@@ -164,6 +177,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(DeskError, _desk_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    for unavailable in (OperationalError, InterfaceError, RedisConnectionError):
+        app.add_exception_handler(unavailable, _store_unavailable)
     # The widget runs on the shop's own pages: allow its origins for the chat API.
     app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origin_list,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-Chat-Token", "X-File-Name", "X-Client-Id"])

@@ -3,14 +3,22 @@
 It speaks aiohttp: a bot turn is one HTTP call, and aiohttp's client costs
 the desk about a third of the CPU that httpx's does per call (bench/turns.py).
 
-A conversation always goes to the same Rasa process (chosen by a stable hash
-of its sender id): Rasa's lock store is not safe across processes, so two
-processes answering one conversation lose messages (see DESIGN.md).
+A conversation always goes to the same Rasa process: Rasa's lock store is not
+safe across processes, so two processes answering one conversation at once
+lose messages (see DESIGN.md). Every desk process ranks the Rasa processes the
+same way for a sender id (rendezvous hashing) and uses the first one it can
+connect to. When that one refuses connections (killed, restarting), the
+message never reached it, so the conversation moves to the next in its own
+ranking, the same for every desk process, and comes back when the first is
+up again. The trackers are shared (bot/tracker_store.py, ``url``), so the
+next process continues the dialogue where it was. A timeout or an error
+answer is not retried: that process may have handled the message.
 """
 
 import asyncio
+import hashlib
 import logging
-import zlib
+import time
 from urllib.parse import quote
 
 import aiohttp
@@ -18,9 +26,19 @@ import aiohttp
 logger = logging.getLogger(__name__)
 
 
+# How long a Rasa process that refused a connection is passed over.
+DOWN_SECONDS = 5.0
+
+
+def ranking(urls: list[str], sender_id: str) -> list[str]:
+    """The Rasa processes in a conversation's order of preference, the same in every desk process."""
+    return sorted(urls, reverse=True,
+                  key=lambda url: (hashlib.blake2b(f"{sender_id}|{url}".encode(), digest_size=8).digest(), url))
+
+
 def pick(urls: list[str], sender_id: str) -> str:
-    """The Rasa process of a conversation: a stable hash, the same in every desk process."""
-    return urls[zlib.crc32(sender_id.encode()) % len(urls)]
+    """The Rasa process of a conversation while every process is up."""
+    return ranking(urls, sender_id)[0]
 
 
 class BotUnavailable(Exception):
@@ -38,6 +56,7 @@ class BotClient:
         # The desk's channel on Rasa (bot/desk_channel.py) takes the service token.
         self._service = {"Authorization": f"Bearer {service_token}"}
         self._http: aiohttp.ClientSession | None = None  # made in the event loop that uses it
+        self._down_until: dict[str, float] = {}  # Rasa URL -> monotonic time it is tried again
 
     def _session(self) -> aiohttp.ClientSession:
         if self._http is None:
@@ -50,7 +69,43 @@ class BotClient:
             await self._http.close()
 
     def url_for(self, sender_id: str) -> str:
-        return pick(self.urls, sender_id)
+        """The process that answers this conversation now: the first of its ranking not known to be down."""
+        return self._candidates(sender_id)[0]
+
+    def _candidates(self, sender_id: str) -> list[str]:
+        now = time.monotonic()
+        ranked = ranking(self.urls, sender_id)
+        up = [url for url in ranked if self._down_until.get(url, 0.0) <= now]
+        return up + [url for url in ranked if url not in up]  # all down: try them anyway
+
+    async def _conversation_call(self, sender_id: str, method: str, path: str, **kwargs) -> dict:
+        """A call about one conversation, to its process; to the next one only if that process is down."""
+        candidates = self._candidates(sender_id)
+        for url in candidates:
+            try:
+                return await self._call(method, url + path, **kwargs)
+            except BotUnavailable as exc:
+                if url == candidates[-1] or not await self._is_down(url, exc.__cause__):
+                    raise
+                self._down_until[url] = time.monotonic() + DOWN_SECONDS
+                logger.warning("Rasa at %s is down; %s goes to the next process", url, sender_id)
+        raise AssertionError("unreachable")
+
+    async def _is_down(self, url: str, error: BaseException | None) -> bool:
+        """True when the process does not serve: what was sent never reached a live process. A kept-alive
+        connection that broke (the process was just killed, or it closed the connection) is checked with
+        a new request to Rasa's root, which answers at once when it is up."""
+        if isinstance(error, aiohttp.ClientConnectorError):
+            return True
+        if not isinstance(error, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)):
+            return False  # a timeout or an error answer: it may have handled the message
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1.0),
+                                             connector=aiohttp.TCPConnector(force_close=True)) as probe:
+                async with probe.get(url + "/") as response:
+                    return response.status >= 500
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return True
 
     async def _call(self, method: str, url: str, *, timeout: float | None = None, **kwargs) -> dict:
         """The JSON answer; BotUnavailable on an error status, a timeout or a broken connection."""
@@ -69,8 +124,8 @@ class BotClient:
 
     async def send(self, sender_id: str, text: str, metadata: dict) -> tuple[list[dict], dict]:
         """One turn, one call (bot/desk_channel.py): the bot's replies and what NLU understood."""
-        answer = await self._call(
-            "POST", f"{self.url_for(sender_id)}/webhooks/desk/webhook",
+        answer = await self._conversation_call(
+            sender_id, "POST", "/webhooks/desk/webhook",
             json={"sender": sender_id, "message": text, "metadata": metadata},
             headers=self._service,
         )
@@ -78,20 +133,19 @@ class BotClient:
 
     async def parse(self, sender_id: str, text: str) -> dict:
         """NLU only: the conversation's dialogue is not touched."""
-        return await self._call("POST", f"{self.url_for(sender_id)}/model/parse", json={"text": text},
-                                params=self._auth)
+        return await self._conversation_call(sender_id, "POST", "/model/parse", json={"text": text},
+                                             params=self._auth)
 
     async def tracker(self, sender_id: str) -> dict:
         """Slots and latest message, without the event history."""
-        return await self._call(
-            "GET", f"{self.url_for(sender_id)}/conversations/{quote(sender_id, safe='')}/tracker",
+        return await self._conversation_call(
+            sender_id, "GET", f"/conversations/{quote(sender_id, safe='')}/tracker",
             params={"include_events": "NONE", **self._auth},
         )
 
     async def append_event(self, sender_id: str, event: dict) -> None:
-        await self._call(
-            "POST",
-            f"{self.url_for(sender_id)}/conversations/{quote(sender_id, safe='')}/tracker/events",
+        await self._conversation_call(
+            sender_id, "POST", f"/conversations/{quote(sender_id, safe='')}/tracker/events",
             json=event, params={"include_events": "NONE", **self._auth},
         )
 

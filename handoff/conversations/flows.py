@@ -365,6 +365,8 @@ async def handle_customer_message(desk: Desk, *, conv_id: str, text: str, payloa
         try:
             replies, parse = await desk.bot.send(turn.sender_id, bot_text, turn.metadata)
             nlu = _pressed(nlu_summary(parse), payload)
+            if not replies:  # Rasa swallows a failed action (the action server down) and says nothing
+                raise BotUnavailable("Rasa answered nothing")
         except BotUnavailable as exc:
             logger.warning("bot did not answer %s: %s", conv_id, exc)
             replies, nlu = None, None

@@ -137,6 +137,38 @@ def test_endpoints_yml_selects_it(domain, monkeypatch):
     assert (inner.max_turns, inner.keep_turns) == (12, 8)
 
 
+def test_endpoints_with_a_url_keep_the_trackers_in_that_database(domain, tmp_path):
+    endpoints = tmp_path / "endpoints.yml"
+    url = f"sqlite:///{tmp_path / 'trackers.db'}"
+    endpoints.write_text("tracker_store:\n  type: bot.tracker_store.BoundedTrackerStore\n  max_turns: 12\n"
+                         f"  keep_turns: 8\n  url: {url}\n", encoding="utf-8")
+    store = create_tracker_store(read_endpoint_config(str(endpoints), "tracker_store"), domain)
+    asyncio.run(store.save(tracker(domain, start() + small_talk(2))))
+    assert users(asyncio.run(BoundedTrackerStore(domain, url=url).retrieve("c1"))) == 2
+
+
 def test_a_bad_bound_is_refused(domain):
     with pytest.raises(ValueError):
         BoundedTrackerStore(domain, max_turns=4, keep_turns=8)
+
+
+def test_in_sql_two_stores_share_a_conversation_compacted_with_its_pause(domain, tmp_path):
+    """Two Rasa replicas on one table: what one saved, the other continues from."""
+    url = f"sqlite:///{tmp_path / 'trackers.db'}"
+    first = BoundedTrackerStore(domain, max_turns=12, keep_turns=8, url=url)
+    second = BoundedTrackerStore(domain, max_turns=12, keep_turns=8, url=url)
+    asyncio.run(first.save(tracker(domain, start() + small_talk(20) + [ConversationPaused()])))
+    back = asyncio.run(second.retrieve("c1"))
+    assert users(back) == 8 and back.get_slot("customer_id") == "C004" and back.is_paused()
+    back.update(UserUttered("还在吗", intent={"name": "greet", "confidence": 0.9}))
+    asyncio.run(second.save(back))  # an update replaces the row
+    assert list(asyncio.run(first.keys())) == ["c1"]
+    assert asyncio.run(first.retrieve("c1")).latest_message.text == "还在吗"
+    assert asyncio.run(first.retrieve("nobody")) is None
+
+
+def test_in_sql_only_the_latest_session_is_retrieved(domain, tmp_path):
+    store = BoundedTrackerStore(domain, url=f"sqlite:///{tmp_path / 'trackers.db'}")
+    asyncio.run(store.save(tracker(domain, start() + small_talk(2) + start() + small_talk(1))))
+    assert users(asyncio.run(store.retrieve("c1"))) == 1
+    assert users(asyncio.run(store.retrieve_full_tracker("c1"))) == 3

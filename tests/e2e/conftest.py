@@ -20,9 +20,9 @@ from tests.support.wechat_standin import WechatStandin, new_account
 
 
 class Stack:
-    def __init__(self, tmp, **extra_env: str) -> None:
+    def __init__(self, tmp, ports: dict[str, int] | None = None, **extra_env: str) -> None:
         self.dir = tmp  # logs in <dir>/log (scripts/run.py's RUN_DIR)
-        self.ports = {name: free_port() for name in ("rasa", "actions", "desk")}
+        self.ports = ports or {name: free_port() for name in ("rasa", "actions", "desk")}
         env = desk_env(tmp, RASA_PORT=str(self.ports["rasa"]), ACTIONS_PORT=str(self.ports["actions"]),
                        DESK_PORT=str(self.ports["desk"]), DESK_SERVICE_TOKEN=SERVICE_TOKEN,
                        RUN_DIR=str(tmp), **extra_env)

@@ -1,5 +1,8 @@
-"""Desk tests: the real app on a temporary SQLite file and an embedded Redis."""
+"""Desk tests: the real app on a temporary SQLite file and an embedded Redis, or with
+``--servers`` on a new database of a PostgreSQL server and a redis-server (emptied
+before every test)."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -7,17 +10,42 @@ from fastapi.testclient import TestClient
 
 from handoff.app import create_app
 from handoff.core.settings import Settings
+from scripts.servers import Postgres, RedisServer
 
 TOKEN = "test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
+@pytest.fixture(scope="session")
+def servers(request):
+    """PostgreSQL and redis-server for the whole session (``--servers``), else None."""
+    if not request.config.getoption("--servers"):
+        yield None
+        return
+    postgres, redis = Postgres(), RedisServer()
+    try:
+        yield postgres, redis, itertools.count(1)
+    finally:
+        postgres.remove()
+        redis.remove()
+
+
 @pytest.fixture
-def settings(tmp_path) -> Settings:
+def stores(servers, tmp_path) -> dict:
+    """The database and Redis of one test: new and empty either way."""
+    if servers is None:
+        return {"database_url": f"sqlite:///{tmp_path / 'desk.db'}", "redis_url": ""}
+    postgres, redis, numbers = servers
+    redis.ensure_running()
+    redis.command("FLUSHALL")
+    return {"database_url": postgres.create_database(f"test{next(numbers)}"), "redis_url": redis.url}
+
+
+@pytest.fixture
+def settings(tmp_path, stores) -> Settings:
     return Settings(
         env="development",
-        database_url=f"sqlite:///{tmp_path / 'desk.db'}",
-        redis_url="",
+        **stores,
         embedded_redis_dir=tmp_path / "redis",
         service_token=TOKEN,
         # Nothing listens here: Rasa and the action server count as down.
