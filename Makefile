@@ -15,7 +15,7 @@ RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/current.tar.gz
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test install browser servers train test-rasa test-desk validate test-stories bench bench-sentiment bench-containment eval-nlu crossval clean
+.PHONY: help run test install browser servers soak train test-rasa test-desk validate test-stories bench bench-sentiment bench-containment eval-nlu crossval clean
 
 help:
 	@echo "make run    install what is missing, train if the data changed, start Rasa, actions and the desk"
@@ -27,6 +27,7 @@ help:
 	@echo "make eval-nlu  intent accuracy on the held-out NLU test set, against the previous pipeline (about 30 min)"
 	@echo "make bench-containment  scripted routine conversations through the desk: how many the bot settles"
 	@echo "make crossval  5-fold cross-validation of the NLU model (slow)"
+	@echo "make soak   200 customers and 5 agents for 10 minutes on PostgreSQL, redis-server and 2+2 replicas (ARGS=...)"
 
 python310:
 	@test -n "$(PYTHON310)" || { echo "python3.10 was not found: install Python 3.10 (Rasa 3.6 needs it)"; exit 1; }
@@ -98,6 +99,10 @@ bench: install train bench-sentiment bench-containment
 	$(DESK_VENV)/bin/python bench/desk_turn.py
 	$(DESK_VENV)/bin/python bench/handoff_latency.py
 	$(DESK_VENV)/bin/python bench/wechat.py
+
+# Not in CI: about 12 minutes. Table and chart in var/artifacts/soak.{md,png}.
+soak: install train servers
+	$(DESK_VENV)/bin/python bench/soak.py $(ARGS)
 
 # Routine conversations (bench/containment.yml) through the desk's web chat and the real bot.
 bench-containment: install train

@@ -19,30 +19,11 @@ from handoff.conversations.bot import ranking
 from handoff.shop.seed import DEMO_WECHAT_APP_ID
 from scripts.servers import Postgres, RedisServer
 from tests.e2e.conftest import Stack
-from tests.support.servers import RASA_TOKEN, ROOT, SERVICE_TOKEN, free_port, poll
+from tests.support.servers import RASA_TOKEN, ROOT, SERVICE_TOKEN, consecutive_ports, free_port, poll
 from tests.support.wechat_standin import desk_client, message_xml
 
 TABLE: list[tuple] = []
 UNAVAILABLE = "系统正在恢复，请稍后再试，您的操作尚未生效"
-
-
-def consecutive_ports(n: int) -> int:
-    """The first of ``n`` free consecutive ports (run.py puts replicas on port, port + 1, ...)."""
-    for _ in range(200):
-        base = random.randint(20000, 60000)
-        try:
-            sockets = []
-            for port in range(base, base + n):
-                s = socket.socket()
-                s.bind(("127.0.0.1", port))
-                sockets.append(s)
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in sockets:
-                s.close()
-    raise RuntimeError("no free ports")
 
 
 class Cluster:

@@ -6,6 +6,7 @@ product, the action tests start a desk.
 
 import json
 import os
+import random
 import socket
 import subprocess
 import time
@@ -24,6 +25,25 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def consecutive_ports(n: int) -> int:
+    """The first of ``n`` free consecutive ports (scripts/run.py puts replicas on port, port + 1, ...)."""
+    for _ in range(200):
+        base = random.randint(20000, 60000)
+        sockets = []
+        try:
+            for port in range(base, base + n):
+                s = socket.socket()
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError("no free consecutive ports")
 
 
 def get_json(url: str, timeout: float = 5, token: str | None = None) -> tuple[int, object]:
