@@ -110,15 +110,6 @@ class SqlTrackers:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(self.table.c.tracker).where(self.table.c.sender_id == sender_id)).scalar()
 
-    def __contains__(self, sender_id: str) -> bool:
-        return self.get(sender_id) is not None
-
-    def __getitem__(self, sender_id: str) -> str:
-        stored = self.get(sender_id)
-        if stored is None:
-            raise KeyError(sender_id)
-        return stored
-
     def __setitem__(self, sender_id: str, serialised: str) -> None:
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         upsert = self._insert(self.table).values(sender_id=sender_id, tracker=serialised, updated_at=now)

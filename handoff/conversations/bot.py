@@ -80,16 +80,16 @@ class BotClient:
 
     async def _conversation_call(self, sender_id: str, method: str, path: str, **kwargs) -> dict:
         """A call about one conversation, to its process; to the next one only if that process is down."""
-        candidates = self._candidates(sender_id)
-        for url in candidates:
+        *first, last = self._candidates(sender_id)
+        for url in first:
             try:
                 return await self._call(method, url + path, **kwargs)
             except BotUnavailable as exc:
-                if url == candidates[-1] or not await self._is_down(url, exc.__cause__):
+                if not await self._is_down(url, exc.__cause__):
                     raise
                 self._down_until[url] = time.monotonic() + DOWN_SECONDS
                 logger.warning("Rasa at %s is down; %s goes to the next process", url, sender_id)
-        raise AssertionError("unreachable")
+        return await self._call(method, last + path, **kwargs)
 
     async def _is_down(self, url: str, error: BaseException | None) -> bool:
         """True when the process does not serve: what was sent never reached a live process. A kept-alive
