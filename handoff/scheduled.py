@@ -3,7 +3,8 @@
 
 Every tick, in this order:
 1. the shop rules reloaded if another desk process saved new ones (``shop/rules.py``);
-2. every ~30 s, the queue's Redis keys rebuilt from SQL if they drifted, and
+2. every ~30 s, and at once when Redis lost its data (restarted empty, flushed: its
+   marker key is gone), the queue's Redis keys rebuilt from SQL if they drifted, and
    the unanswered-question inbox collected (``queue/service.reconcile``, ``inbox/service.collect``);
 3. waiting conversations past their SLA flagged (``queue/service.flag_sla_breaches``);
 4. agents whose console went away set away (``agents/service.away_without_console``);
@@ -41,7 +42,7 @@ def _in_sql(desk: Desk, *, reconcile: bool) -> None:
     with desk.session() as db:
         if shop_rules.version(db) != desk.policy_version:
             desk.policy, desk.policy_version = shop_rules.current(db, desk.settings.shop_policy_file)
-        if reconcile:
+        if reconcile or not desk.redis.exists(queue.RECONCILED_KEY):
             queue.reconcile(desk, db)
             inbox.collect(db)  # the inbox page then has little left to read
         queue.flag_sla_breaches(desk, db, now=utcnow())

@@ -32,6 +32,8 @@ from handoff.queue.schemas import HandoffCreate, HandoffOut
 from handoff.shop import customers as shop
 
 QUEUE_KEY = "desk:queue:"
+# Set by every reconcile: a Redis without it lost what the desk put there (restarted empty, flushed).
+RECONCILED_KEY = "desk:queue-reconciled"
 HANDLE_TIME_KEY = "desk:stats:handle_seconds"
 HANDOFF_STREAM = "desk:handoffs"  # an audit trail other services may follow
 GOLD = "金卡会员"
@@ -319,6 +321,7 @@ def reconcile(desk: Desk, db: Session) -> int:
         if missing:
             desk.redis.zadd(queue_key(group), missing)
         changed += len(extra) + len(missing)
+    desk.redis.set(RECONCILED_KEY, "1")
     return changed
 
 

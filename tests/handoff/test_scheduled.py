@@ -48,6 +48,9 @@ def test_a_tick_reloads_the_rules_rebuilds_the_queue_and_flags_late_conversation
 
     scheduled._in_sql(desk, reconcile=True)
     assert desk.redis.zscore(queue.queue_key(conv.group), conv.id) is not None
+    desk.redis.flushall()  # Redis restarted empty: the next tick rebuilds the queue, not one ~30 s later
+    scheduled._in_sql(desk, reconcile=False)
+    assert desk.redis.zscore(queue.queue_key(conv.group), conv.id) is not None
     db.close()
 
 
