@@ -99,7 +99,10 @@ class SqlTrackers:
 
     def __init__(self, url: str) -> None:
         self.engine = sa.create_engine(url, pool_pre_ping=True, future=True)
-        self.metadata.create_all(self.engine)
+        try:
+            self.metadata.create_all(self.engine)
+        except sa.exc.DBAPIError:  # another replica starting at the same moment created it first
+            self.metadata.create_all(self.engine)
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:

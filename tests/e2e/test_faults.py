@@ -71,6 +71,9 @@ def cluster(tmp_path_factory, wechat, request):
     c = Cluster(tmp_path_factory.mktemp("faults"), wechat)
     try:
         c.stack.wait_ready()
+        # Four replicas started at once on an empty database: none crashed on another's start-up
+        # (the desks' migration and seeding, the Rasas' tracker table).
+        assert "starting it again" not in c.stack.output(), c.stack.output()[-2000:]
         yield c
     finally:
         if c.stack.proc.poll() is None:
