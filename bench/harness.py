@@ -14,7 +14,8 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.support.servers import DESK_VENV, RASA_TOKEN, SERVICE_TOKEN, desk_env, free_port  # noqa: E402
+from tests.support.servers import (  # noqa: E402
+    DESK_VENV, RASA_TOKEN, SERVICE_TOKEN, consecutive_ports, desk_env, free_port)
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Running:
     rasa: str
     desk: str
     ready_seconds: float
+    dir: Path  # RUN_DIR: run.log and the parts' logs
 
     def rasa_api(self, path: str) -> str:
         """A URL of Rasa's HTTP API, with the token it requires."""
@@ -43,8 +45,11 @@ def stack_processes(running: "Running") -> dict[str, psutil.Process]:
 
 
 @contextlib.contextmanager
-def running_stack(**env_extra: str) -> Iterator[Running]:
-    ports = {name: free_port() for name in ("rasa", "actions", "desk")}
+def running_stack(replicas: int = 1, **env_extra: str) -> Iterator[Running]:
+    """The product on free ports; with ``replicas`` > 1 that many desks (behind the proxy) and Rasas."""
+    ports = {"rasa": consecutive_ports(replicas), "actions": free_port(), "desk": consecutive_ports(replicas + 1)}
+    if replicas > 1:
+        env_extra = {"RASA_REPLICAS": str(replicas), "DESK_REPLICAS": str(replicas)} | env_extra
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     env = desk_env(tmp, RASA_PORT=str(ports["rasa"]), ACTIONS_PORT=str(ports["actions"]),
                    DESK_PORT=str(ports["desk"]), DESK_SERVICE_TOKEN=SERVICE_TOKEN, RUN_DIR=str(tmp),
@@ -59,7 +64,7 @@ def running_stack(**env_extra: str) -> Iterator[Running]:
                 sys.exit("stack failed to start:\n" + (tmp / "run.log").read_text())
             time.sleep(0.5)
         yield Running(proc, f"http://127.0.0.1:{ports['rasa']}", f"http://127.0.0.1:{ports['desk']}",
-                      time.monotonic() - started)
+                      time.monotonic() - started, tmp)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)

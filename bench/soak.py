@@ -18,10 +18,8 @@ Writes var/artifacts/soak.md and var/artifacts/soak.png (latency over time).
 import argparse
 import asyncio
 import random
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +30,7 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from scripts.servers import Postgres, RedisServer  # noqa: E402
-from tests.support.servers import DESK_VENV, consecutive_ports, desk_env, free_port  # noqa: E402
+from harness import running_stack  # noqa: E402
 
 QUESTIONS = ["你好", "运费怎么算", "怎么退货", "我的积分有多少", "我的快递到哪了", "可以开发票吗",
              "七天无理由退货吗", "会员有什么权益", "什么时候发货", "谢谢"]
@@ -197,6 +195,19 @@ def chart(rows: list[tuple], path: Path) -> None:
     img.save(path)
 
 
+async def soak(args, stack, postgres: Postgres, redis: RedisServer) -> tuple[dict, dict, Record]:
+    """Customers and agents until the time is up: usage after the first minute, at the end, and the record."""
+    print(f"soak: {args.customers} customers, {args.agents} agents, {args.minutes} min on PostgreSQL + "
+          "redis-server, 2 desk and 2 Rasa replicas", flush=True)
+    record, until, named = Record(), time.monotonic() + args.minutes * 60, parts(stack.proc, postgres, redis)
+    work = [asyncio.create_task(customer(n, stack.desk, until, record, args.think)) for n in range(args.customers)]
+    work += [asyncio.create_task(agent(u, p, stack.desk, until, record)) for u, p in AGENTS[:args.agents]]
+    await asyncio.sleep(60)
+    first = usage(named, postgres, redis)
+    await asyncio.gather(*work)
+    return first, usage(named, postgres, redis), record
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Soak the product in its production shape.")
     parser.add_argument("--customers", type=int, default=200)
@@ -206,40 +217,12 @@ def main() -> int:
     args = parser.parse_args()
 
     postgres, redis = Postgres(), RedisServer()
-    tmp = Path(tempfile.mkdtemp(prefix="soak-"))
-    rasa_port, desk_port = consecutive_ports(2), consecutive_ports(3)
-    env = desk_env(tmp, RASA_PORT=str(rasa_port), ACTIONS_PORT=str(free_port()), DESK_PORT=str(desk_port),
-                   RUN_DIR=str(tmp), DB="postgres", DESK_DATABASE_URL=postgres.create_database("desk"),
-                   REDIS_URL=redis.url, RASA_REPLICAS="2", DESK_REPLICAS="2")
-    log = open(tmp / "run.log", "w+b")
-    run = subprocess.Popen([str(DESK_VENV / "bin" / "python"), "scripts/run.py"], cwd=ROOT, env=env,
-                           stdout=log, stderr=subprocess.STDOUT)
     try:
-        while b"Ready in" not in (tmp / "run.log").read_bytes():
-            if run.poll() is not None:
-                sys.exit("the product did not start:\n" + (tmp / "run.log").read_text())
-            time.sleep(0.5)
-        desk = f"http://127.0.0.1:{desk_port}"
-        record = Record()
-        until = time.monotonic() + args.minutes * 60
-        named = parts(run, postgres, redis)
-
-        async def soak():
-            work = [asyncio.create_task(customer(n, desk, until, record, args.think)) for n in range(args.customers)]
-            work += [asyncio.create_task(agent(u, p, desk, until, record)) for u, p in AGENTS[:args.agents]]
-            await asyncio.sleep(60)
-            first = usage(named, postgres, redis)
-            await asyncio.gather(*work)
-            return first
-
-        print(f"soak: {args.customers} customers, {args.agents} agents, {args.minutes} min on PostgreSQL + "
-              "redis-server, 2 desk and 2 Rasa replicas", flush=True)
-        first = asyncio.run(soak())
-        last = usage(named, postgres, redis)
-        restarts = (tmp / "run.log").read_text(errors="replace").count("starting it again")
+        with running_stack(2, DB="postgres", DESK_DATABASE_URL=postgres.create_database("desk"),
+                           REDIS_URL=redis.url) as stack:
+            first, last, record = asyncio.run(soak(args, stack, postgres, redis))
+            restarts = (stack.dir / "run.log").read_text(errors="replace").count("starting it again")
     finally:
-        run.send_signal(signal.SIGINT)
-        run.wait(timeout=60)
         postgres.remove()
         redis.remove()
 
